@@ -1,0 +1,10 @@
+# Writes a C++ file mapping each rule id (the doc's file name) to its Markdown text, for --explain.
+set(body "#include \"rewriter/rule.h\"\nnamespace corofix {\nconst std::map<std::string_view, std::string_view>& ruleDocs() {\n  static const std::map<std::string_view, std::string_view> docs = {\n")
+foreach(doc ${DOCS})
+  get_filename_component(id ${doc} NAME_WE)
+  file(READ ${doc} text)
+  string(APPEND body "    {\"${id}\", R\"coro_fix_doc(${text})coro_fix_doc\"},\n")
+endforeach()
+string(APPEND body "  };\n  return docs;\n}\n}  // namespace corofix\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

@@ -1,0 +1,108 @@
+#include "rewriter/discovery.h"
+
+#include <algorithm>
+#include <set>
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "spdlog/spdlog.h"
+
+namespace corofix {
+namespace fs = llvm::sys::fs;
+namespace path = llvm::sys::path;
+namespace {
+
+bool isSkippedDirectoryName(llvm::StringRef name) {
+  return name == "target" || name == "node_modules" || (name.size() > 1 && name.startswith("."));
+}
+
+/// True if any directory component of `relative` (not the file name) is skipped.
+bool underSkippedDirectory(llvm::StringRef relative) {
+  llvm::StringRef dir = path::parent_path(relative);
+  for (auto it = path::begin(dir), end = path::end(dir); it != end; ++it)
+    if (*it != "." && isSkippedDirectoryName(*it)) return true;
+  return false;
+}
+
+/// Runs git and returns its stdout, or nullopt if git is missing or fails.
+std::optional<std::string> runGit(llvm::ArrayRef<llvm::StringRef> args) {
+  auto git = llvm::sys::findProgramByName("git");
+  if (!git) return std::nullopt;
+  llvm::SmallString<128> output;
+  if (fs::createTemporaryFile("coro-fix-git", "txt", output)) return std::nullopt;
+  std::vector<llvm::StringRef> argv{*git};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::optional<llvm::StringRef> redirects[] = {llvm::StringRef(""), llvm::StringRef(output), llvm::StringRef("")};
+  int rc = llvm::sys::ExecuteAndWait(*git, argv, std::nullopt, redirects);
+  auto buffer = llvm::MemoryBuffer::getFile(output);
+  fs::remove(output);
+  if (rc != 0 || !buffer) return std::nullopt;
+  return (*buffer)->getBuffer().str();
+}
+
+/// Files under `dir` that git does not ignore (tracked or untracked), or nullopt outside a work tree.
+std::optional<std::vector<std::string>> gitFiles(const std::string& dir) {
+  auto listing = runGit({"-C", dir, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."});
+  if (!listing) return std::nullopt;
+  std::vector<std::string> files;
+  llvm::SmallVector<llvm::StringRef> entries;
+  llvm::StringRef(*listing).split(entries, '\0', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef relative : entries) {
+    if (underSkippedDirectory(relative)) continue;
+    llvm::SmallString<256> full(dir);
+    path::append(full, relative);
+    if (fs::is_regular_file(full)) files.push_back(std::string(full));  // tracked files may be deleted
+  }
+  return files;
+}
+
+std::vector<std::string> walkFiles(const std::string& dir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; it != end && !ec; it.increment(ec)) {
+    if (it->type() == fs::file_type::directory_file) {
+      if (isSkippedDirectoryName(path::filename(it->path()))) it.no_push();
+      continue;
+    }
+    if (it->type() == fs::file_type::regular_file) files.push_back(it->path());
+  }
+  if (ec) spdlog::warn("{}: stopped walking: {}", dir, ec.message());
+  return files;
+}
+
+}  // namespace
+
+std::optional<Language> languageOf(std::string_view file) {
+  llvm::StringRef ext = path::extension(llvm::StringRef(file.data(), file.size()));
+  if (ext == ".rs") return Language::Rust;
+  return std::nullopt;
+}
+
+Discovered discoverSources(const std::vector<std::string>& paths) {
+  Discovered out;
+  std::set<std::string> unique;
+  for (const auto& given : paths) {
+    llvm::SmallString<256> absolute(given);
+    fs::make_absolute(absolute);
+    path::remove_dots(absolute, /*remove_dot_dot=*/true);
+    std::string full(absolute);
+    if (fs::is_directory(full)) {
+      auto files = gitFiles(full);
+      for (auto& file : files ? *files : walkFiles(full))
+        if (languageOf(file)) unique.insert(file);
+    } else if (!fs::exists(full)) {
+      out.skipped.emplace_back(given, "no such file or directory");
+    } else if (!languageOf(full)) {
+      out.skipped.emplace_back(given, "not a source file coro-fix reads (by its extension)");
+    } else {
+      unique.insert(full);
+    }
+  }
+  out.files.assign(unique.begin(), unique.end());
+  return out;
+}
+
+}  // namespace corofix

@@ -1,0 +1,293 @@
+#include "rewriter/driver.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "clang/Tooling/Core/Replacement.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ThreadPool.h"
+#include "rewriter/discovery.h"
+#include "rewriter/rust_analysis.h"
+#include "rewriter/suppression.h"
+#include "spdlog/spdlog.h"
+
+namespace corofix {
+namespace {
+
+/// Only files that can hold a coroutine are parsed; the rest cost one byte scan.
+bool mayContainAsync(std::string_view text) {
+  return text.find("async") != std::string_view::npos || text.find("await") != std::string_view::npos;
+}
+
+bool wouldApply(const Fix& fix, const RunOptions& options) {
+  return fix.applicability == Applicability::Safe ||
+         (fix.applicability == Applicability::Unsafe && options.unsafeFixes);
+}
+
+std::string displayPath(const std::string& absolute) {
+  llvm::SmallString<256> cwd;
+  if (!llvm::sys::fs::current_path(cwd)) {
+    llvm::StringRef path(absolute);
+    if (path.consume_front(cwd) && path.consume_front("/")) return path.str();
+  }
+  return absolute;
+}
+
+/// One pass's findings, placed and filtered by configuration and suppression comments.
+std::vector<ReportedFinding> runRules(const FileResult& result, std::string_view text, const SyntaxTree& tree,
+                                      const FileContext& context, const Config& config) {
+  std::vector<ReportedFinding> out;
+  LineIndex lines(text);
+  Suppressions suppressions(text);
+  RuleInput input{result.path, text, tree, context, config.options};
+  for (const auto& rule : allRules()) {
+    if (rule->language() != Language::Rust || !config.checks.contains(rule->id())) continue;
+    for (Finding& finding : rule->check(input)) {
+      uint32_t line = lines.line(finding.range.begin);
+      if (suppressions.suppresses(finding.check, line)) continue;
+      ReportedFinding reported;
+      reported.line = line;
+      reported.column = lines.column(finding.range.begin);
+      reported.sourceLine = std::string(lines.lineText(line));
+      reported.isError = config.warningsAsErrors.contains(finding.check);
+      reported.finding = std::move(finding);
+      out.push_back(std::move(reported));
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.finding.range.begin < b.finding.range.begin;
+  });
+  return out;
+}
+
+/// Top-level items that contain a syntax error: edits there are refused.
+std::vector<TextRange> rangesNearErrors(const SyntaxTree& tree) {
+  std::vector<TextRange> out;
+  auto errors = tree.errorRanges();
+  if (errors.empty()) return out;
+  for (Node item : tree.root().children())
+    for (auto [begin, end] : errors)
+      if (item.begin() <= end && begin <= item.end()) {
+        out.push_back({item.begin(), std::max(item.end(), item.begin() + 1)});
+        break;
+      }
+  return out;
+}
+
+bool touchesAny(const Fix& fix, const std::vector<TextRange>& ranges) {
+  for (const auto& edit : fix.edits)
+    for (const auto& range : ranges)
+      if (edit.range.overlaps(range) || (edit.range.begin == edit.range.end && range.begin <= edit.range.begin &&
+                                         edit.range.begin < range.end))
+        return true;
+  return false;
+}
+
+/// A fix must keep every comment of the text it replaces (rules place them; this enforces it).
+bool dropsComment(const Fix& fix, const SyntaxTree& tree) {
+  std::string replacements;
+  for (const auto& edit : fix.edits) replacements += edit.replacement;
+  for (const auto& edit : fix.edits)
+    for (Node comment : rust::commentsIn(tree.root(), edit.range.begin, edit.range.end))
+      if (replacements.find(comment.text()) == std::string::npos) return true;
+  return false;
+}
+
+/// Adds all of a fix's edits to `accepted`, or none if any overlaps an edit already there.
+bool addFix(clang::tooling::Replacements& accepted, const Fix& fix, const std::string& path) {
+  clang::tooling::Replacements candidate = accepted;
+  for (const auto& edit : fix.edits) {
+    if (auto error = candidate.add(clang::tooling::Replacement(path, edit.range.begin,
+                                                               edit.range.end - edit.range.begin, edit.replacement))) {
+      llvm::consumeError(std::move(error));
+      return false;
+    }
+  }
+  accepted = std::move(candidate);
+  return true;
+}
+
+std::optional<std::string> applyFixes(std::string_view text, const std::vector<const Fix*>& fixes,
+                                      const std::string& path) {
+  clang::tooling::Replacements replacements;
+  for (const Fix* fix : fixes)
+    if (!addFix(replacements, *fix, path)) return std::nullopt;
+  auto applied = clang::tooling::applyAllReplacements(llvm::StringRef(text.data(), text.size()), replacements);
+  if (!applied) {
+    llvm::consumeError(applied.takeError());
+    return std::nullopt;
+  }
+  return *applied;
+}
+
+size_t errorCount(std::string_view text) { return SyntaxTree::parseRust(text)->errorRanges().size(); }
+
+}  // namespace
+
+void processFile(FileResult& result, std::unique_ptr<SyntaxTree> parsed, const FileContext& context,
+                 const Config& config, const RunOptions& options) {
+  std::string text = result.source->text();
+  std::unique_ptr<SyntaxTree> tree = parsed ? std::move(parsed) : SyntaxTree::parseRust(text);
+  std::vector<ReportedFinding> last;
+  for (unsigned pass = 0; pass < kMaxPasses; ++pass) {
+    last = runRules(result, text, *tree, context, config);
+    std::vector<TextRange> nearErrors = rangesNearErrors(*tree);
+    clang::tooling::Replacements accepted;
+    std::vector<size_t> selected;
+    for (size_t i = 0; i < last.size(); ++i) {
+      ReportedFinding& f = last[i];
+      const Fix& fix = f.finding.fix;
+      if (fix.applicability == Applicability::Unavailable) f.outcome = Outcome::NoFix;
+      else if (!wouldApply(fix, options)) f.outcome = Outcome::NeedsUnsafeFixes;
+      else if (touchesAny(fix, nearErrors)) f.outcome = Outcome::NearParseError;
+      else if (dropsComment(fix, *tree)) {
+        f.outcome = Outcome::NoFix;
+        f.finding.fix.reason = "internal: the fix would delete a comment, so it was not applied";
+      } else if (options.mode == RunMode::Check) f.outcome = Outcome::Fixable;
+      else if (addFix(accepted, fix, result.path)) {
+        f.outcome = Outcome::Applied;
+        selected.push_back(i);
+      } else f.outcome = Outcome::Conflict;
+    }
+    if (pass == 0) result.findings = last;
+    if (selected.empty()) break;
+
+    // Apply the pass; a fix whose result no longer parses is dropped (each tried alone to find it).
+    std::vector<const Fix*> fixes;
+    for (size_t i : selected) fixes.push_back(&last[i].finding.fix);
+    size_t errorsBefore = tree->errorRanges().size();
+    std::optional<std::string> next = applyFixes(text, fixes, result.path);
+    if (!next || errorCount(*next) > errorsBefore) {
+      fixes.clear();
+      for (size_t i : selected) {
+        auto alone = applyFixes(text, {&last[i].finding.fix}, result.path);
+        if (alone && errorCount(*alone) <= errorsBefore) {
+          fixes.push_back(&last[i].finding.fix);
+          continue;
+        }
+        last[i].outcome = Outcome::Reverted;
+        result.internalError = "a `" + last[i].finding.check + "` fix produced code that does not parse; it was dropped";
+        spdlog::error("{}: {}", result.path, *result.internalError);
+      }
+      next = fixes.empty() ? std::nullopt : applyFixes(text, fixes, result.path);
+      if (pass == 0) result.findings = last;
+      if (!next || errorCount(*next) > errorsBefore) break;
+    }
+    result.fixesApplied += fixes.size();
+    result.passes = pass + 1;
+    text = std::move(*next);
+    tree = SyntaxTree::parseRust(text);
+  }
+  if (result.passes == kMaxPasses) spdlog::warn("{}: fixes did not converge in {} passes", result.path, kMaxPasses);
+
+  // A first-pass fix deferred by a conflict counts as applied once a later pass removed its finding.
+  auto key = [](const ReportedFinding& f) { return std::make_pair(f.finding.check, f.finding.message); };
+  std::set<std::pair<std::string, std::string>> remaining, first;
+  for (const auto& f : last) remaining.insert(key(f));
+  for (auto& f : result.findings) {
+    first.insert(key(f));
+    if (f.outcome == Outcome::Conflict && !remaining.count(key(f))) f.outcome = Outcome::Applied;
+  }
+  if (result.passes > 0)
+    for (auto& f : last)
+      if (!first.count(key(f)) && f.outcome != Outcome::Applied) result.findings.push_back(f);
+  result.fixedText = std::move(text);
+}
+
+RunResult run(const std::vector<std::string>& paths, const RunOptions& options) {
+  RunResult run;
+  Discovered discovered = discoverSources(paths);
+  for (auto& [path, reason] : discovered.skipped) {
+    FileResult skipped;
+    skipped.path = path;
+    skipped.skipped = reason;
+    run.files.push_back(std::move(skipped));
+  }
+
+  ConfigResolver configs(options.configFile, options.checks);
+  struct Work {
+    FileResult* result;
+    std::string file;  // absolute
+    Config config;
+    std::string root;
+    std::unique_ptr<SyntaxTree> tree;
+  };
+  std::vector<FileResult> results;
+  std::vector<Work> work;
+  results.reserve(discovered.files.size());
+  for (const auto& file : discovered.files) {
+    std::string error;
+    auto config = configs.forFile(file, error);
+    if (config && ConfigResolver::isExcluded(*config, file)) continue;
+    FileResult& result = results.emplace_back();
+    result.path = displayPath(file);
+    if (!config) result.internalError = error;
+    work.push_back({&result, file, config.value_or(Config{}), projectRootFor(file), nullptr});
+  }
+
+  // The callee index spans each project root: the files processed and the rest of the project.
+  std::map<std::string, CalleeIndex> indexes;
+  std::set<std::string> processed(discovered.files.begin(), discovered.files.end());
+  std::vector<std::pair<std::string, CalleeIndex*>> indexOnly;
+  for (const auto& w : work) {
+    if (indexes.count(w.root)) continue;
+    CalleeIndex* index = &indexes[w.root];
+    for (const auto& file : discoverSources({w.root}).files)
+      if (!processed.count(file)) indexOnly.emplace_back(file, index);
+  }
+
+  llvm::ThreadPool pool(llvm::hardware_concurrency(options.jobs));
+  for (auto& w : work) {
+    pool.async([&w, &indexes] {
+      if (w.result->internalError) return;
+      std::string reason;
+      w.result->source = SourceFile::load(w.file, reason);
+      if (!w.result->source) {
+        w.result->skipped = reason;
+        return;
+      }
+      const std::string& text = w.result->source->text();
+      CalleeIndex& index = indexes.at(w.root);
+      if (!mayContainAsync(text)) {
+        index.addUnparsedFile(w.result->path, text);
+        return;
+      }
+      w.tree = SyntaxTree::parseRust(text);
+      index.addParsedFile(w.result->path, *w.tree);
+    });
+  }
+  for (const auto& [file, index] : indexOnly) {
+    pool.async([&file = file, index = index] {
+      std::string reason;
+      auto source = SourceFile::load(file, reason);
+      if (!source) return;
+      if (!mayContainAsync(source->text())) return index->addUnparsedFile(displayPath(file), source->text());
+      index->addParsedFile(displayPath(file), *SyntaxTree::parseRust(source->text()));
+    });
+  }
+  pool.wait();
+
+  for (auto& w : work) {
+    pool.async([&w, &indexes, &options] {
+      FileResult& result = *w.result;
+      if (!result.source) return;
+      if (!w.tree) {
+        result.fixedText = result.source->text();
+        return;
+      }
+      FileContext context{editionFor(w.file), &indexes.at(w.root)};
+      processFile(result, std::move(w.tree), context, w.config, options);
+      if (options.mode != RunMode::Apply || !result.changed()) return;
+      std::string error = writeFileAtomically(w.file, result.source->toDisk(result.fixedText));
+      if (!error.empty()) result.internalError = "not written: " + error;
+    });
+  }
+  pool.wait();
+  run.filesScanned = results.size();
+  for (auto& r : results) run.files.push_back(std::move(r));
+  return run;
+}
+
+}  // namespace corofix

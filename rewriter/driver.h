@@ -1,0 +1,31 @@
+// Runs the rules over a set of paths: discovery, configuration, the callee index, then per file
+// the passes of rules and fixes until nothing changes, and (with --apply) the atomic writes.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "rewriter/config.h"
+#include "rewriter/output.h"
+#include "rewriter/report.h"
+
+namespace corofix {
+
+struct RunOptions {
+  RunMode mode = RunMode::Check;
+  bool unsafeFixes = false;
+  unsigned jobs = 0;  // 0: all cores
+  std::string configFile;
+  std::string checks;  // --checks, appended to each file's Checks
+};
+
+/// The most passes of rules and fixes per file; chains and nested matches converge well before.
+constexpr unsigned kMaxPasses = 10;
+
+RunResult run(const std::vector<std::string>& paths, const RunOptions& options);
+
+/// Runs the passes on `result.source` in place (what `run` does per file, without discovery or
+/// writing). `parsed`, if given, is the tree of the source text, reused for the first pass.
+void processFile(FileResult& result, std::unique_ptr<SyntaxTree> parsed, const FileContext& context,
+                 const Config& config, const RunOptions& options);
+
+}  // namespace corofix

@@ -1,0 +1,162 @@
+// coro-fix [options] <path>...: finds coroutine bloat and rewrites it away.
+#include <cstdlib>
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/raw_ostream.h"
+#include "rewriter/driver.h"
+#include "rewriter/output.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
+#include "spdlog/spdlog.h"
+
+namespace cl = llvm::cl;
+using namespace corofix;
+
+namespace {
+cl::OptionCategory category("coro-fix options");
+
+cl::list<std::string> paths(cl::Positional, cl::desc("<path>..."), cl::cat(category));
+cl::opt<bool> apply("apply", cl::desc("Write the safe fixes to the files"), cl::cat(category));
+cl::alias fix("fix", cl::desc("Alias for --apply"), cl::aliasopt(apply), cl::NotHidden);
+cl::opt<bool> unsafeFixes("unsafe-fixes",
+                          cl::desc("Also apply fixes that may change behaviour (e.g. evaluation moves earlier)"),
+                          cl::cat(category));
+cl::opt<bool> diff("diff", cl::desc("Print the fixes as a unified diff; write nothing"), cl::cat(category));
+cl::opt<std::string> exportFixes("export-fixes", cl::desc("Write the fixes as YAML for clang-apply-replacements"),
+                                 cl::value_desc("file"), cl::cat(category));
+enum class Format { Text, Json, Sarif };
+cl::opt<Format> format("format", cl::desc("Output format"), cl::init(Format::Text),
+                       cl::values(clEnumValN(Format::Text, "text", "clang-tidy style diagnostics (default)"),
+                                  clEnumValN(Format::Json, "json", "one JSON document"),
+                                  clEnumValN(Format::Sarif, "sarif", "SARIF 2.1.0, for GitHub code scanning")),
+                       cl::cat(category));
+cl::opt<std::string> checks("checks", cl::desc("Check globs, appended to the configuration's: '-*,hoist-await'"),
+                            cl::cat(category));
+cl::opt<std::string> configFile("config-file", cl::desc("Use this configuration instead of .coro-fix.yaml files"),
+                                cl::value_desc("file"), cl::cat(category));
+cl::opt<bool> listChecks("list-checks", cl::desc("List the enabled checks and exit"), cl::cat(category));
+cl::opt<std::string> explain("explain", cl::desc("Print a check's documentation and exit"), cl::value_desc("check"),
+                             cl::cat(category));
+cl::opt<unsigned> jobs("j", cl::desc("Files processed in parallel (default: all cores)"), cl::init(0),
+                       cl::cat(category));
+cl::opt<bool> quiet("quiet", cl::desc("No summary; only diagnostics"), cl::cat(category));
+enum class Color { Auto, Always, Never };
+cl::opt<Color> color("color", cl::desc("Colored output (NO_COLOR is honoured by auto)"), cl::init(Color::Auto),
+                     cl::values(clEnumValN(Color::Auto, "auto", ""), clEnumValN(Color::Always, "always", ""),
+                                clEnumValN(Color::Never, "never", "")),
+                     cl::cat(category));
+cl::opt<std::string> logLevel("log-level", cl::desc("trace, debug, info, warn, error, off (default: warn)"),
+                              cl::init("warn"), cl::cat(category));
+cl::opt<std::string> dumpSyntax("dump-syntax", cl::desc("Print a file's tree-sitter syntax tree and exit"),
+                                cl::value_desc("file"), cl::Hidden, cl::cat(category));
+
+constexpr int kClean = 0, kFindings = 1, kError = 2;
+
+int usageError(const std::string& message) {
+  llvm::errs() << "coro-fix: error: " << message << "\nRun `coro-fix --help` for usage.\n";
+  return kError;
+}
+
+int printChecks() {
+  GlobList enabled("*");
+  enabled.append(checks);
+  for (const auto& rule : allRules())
+    if (enabled.contains(rule->id())) llvm::outs() << llvm::formatv("  {0,-24} {1}\n", rule->id(), rule->summary());
+  return kClean;
+}
+
+int printExplanation() {
+  auto doc = ruleDoc(explain);
+  if (!doc) {
+    std::string known;
+    for (const auto& rule : allRules()) known += " " + std::string(rule->id());
+    return usageError("no check named '" + explain + "'; known checks:" + known);
+  }
+  llvm::outs() << *doc;
+  return kClean;
+}
+
+int printSyntax() {
+  std::string reason;
+  auto source = SourceFile::load(dumpSyntax, reason);
+  if (!source) return usageError(dumpSyntax + ": " + reason);
+  auto tree = SyntaxTree::parseRust(source->text());
+  char* sexp = ts_node_string(tree->root().raw());
+  llvm::outs() << sexp << "\n";
+  free(sexp);
+  return kClean;
+}
+
+bool useColor() {
+  if (color != Color::Auto) return color == Color::Always;
+  return llvm::sys::Process::StandardOutIsDisplayed() && !std::getenv("NO_COLOR");
+}
+
+int exitStatus(const RunResult& result, RunMode mode) {
+  bool remaining = false, changed = false;
+  for (const auto& file : result.files) {
+    if (file.internalError) return kError;
+    changed |= file.changed();
+    for (const auto& f : file.findings) remaining |= f.outcome != Outcome::Applied;
+  }
+  return remaining || (mode == RunMode::Diff && changed) ? kFindings : kClean;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cl::SetVersionPrinter([](llvm::raw_ostream& out) { out << "coro-fix " CORO_FIX_VERSION "\n"; });
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "coro-fix: finds the hidden cost of coroutines and rewrites it away.\n\n"
+                              "  Checks by default; --apply writes the safe fixes, --diff shows them.\n"
+                              "  Exit status: 0 clean, 1 findings remain, 2 usage or internal error.\n");
+  auto logger = spdlog::stderr_color_mt("coro-fix");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("coro-fix: %l: %v");
+  auto level = spdlog::level::from_str(logLevel);
+  if (level == spdlog::level::off && logLevel != "off") return usageError("unknown --log-level '" + logLevel + "'");
+  spdlog::set_level(level);
+
+  if (!dumpSyntax.empty()) return printSyntax();
+  if (!explain.empty()) return printExplanation();
+  if (listChecks) return printChecks();
+  if (paths.empty()) return usageError("no paths given");
+  if (apply && diff) return usageError("--apply and --diff cannot be combined (--diff writes nothing)");
+
+  RunOptions options;
+  options.mode = apply ? RunMode::Apply : diff ? RunMode::Diff : RunMode::Check;
+  options.unsafeFixes = unsafeFixes;
+  options.jobs = jobs;
+  options.configFile = configFile;
+  options.checks = checks;
+  if (!configFile.empty() && !llvm::sys::fs::exists(configFile))
+    return usageError("--config-file " + configFile + ": no such file");
+
+  RunResult result = corofix::run(std::vector<std::string>(paths.begin(), paths.end()), options);
+
+  OutputOptions output{options.mode, options.unsafeFixes, useColor(), quiet};
+  if (options.mode == RunMode::Diff)
+    for (const auto& file : result.files)
+      if (file.changed())
+        llvm::outs() << unifiedDiff(file.path, file.source->toDisk(file.source->text()),
+                                    file.source->toDisk(file.fixedText));
+  switch (format) {
+    case Format::Text:
+      printText(result, output, options.mode == RunMode::Diff ? llvm::errs() : llvm::outs(), llvm::errs());
+      break;
+    case Format::Json: printJson(result, output, llvm::outs()); break;
+    case Format::Sarif: printSarif(result, output, llvm::outs()); break;
+  }
+  if (!exportFixes.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream out(exportFixes, ec);
+    if (ec) return usageError("--export-fixes " + exportFixes + ": " + ec.message());
+    llvm::SmallString<256> cwd;
+    llvm::sys::fs::current_path(cwd);
+    out << exportFixesYaml(result, output, cwd.str());
+  }
+  return exitStatus(result, options.mode);
+}

@@ -1,0 +1,221 @@
+#include "rewriter/project.h"
+
+#include <cctype>
+#include <mutex>
+#include <unordered_map>
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "rewriter/rust_analysis.h"
+#include "rewriter/syntax.h"
+
+namespace corofix {
+namespace {
+
+/// The few Cargo.toml facts we need, read line by line (a full TOML parser would be overkill:
+/// `edition` is always a plain key in `[package]` or `[workspace.package]`).
+struct Manifest {
+  bool exists = false;
+  bool isWorkspace = false;
+  std::string edition;             // [package] edition = "…"
+  bool editionFromWorkspace = false;  // edition.workspace = true / edition = { workspace = true }
+  std::string workspaceEdition;    // [workspace.package] edition
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+std::string quotedValue(std::string_view value) {
+  value = trim(value);
+  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'')) {
+    size_t close = value.find(value.front(), 1);
+    if (close != std::string_view::npos) return std::string(value.substr(1, close - 1));
+  }
+  return {};
+}
+
+Manifest readManifest(const std::string& path) {
+  Manifest m;
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer) return m;
+  m.exists = true;
+  std::string_view text = (*buffer)->getBuffer(), section;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t nl = text.find('\n', pos);
+    std::string_view line = trim(text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos));
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    if (line.empty() || line.front() == '#') continue;
+    if (line.front() == '[') {
+      section = trim(line.substr(1, line.find(']') - 1));
+      m.isWorkspace |= section == "workspace";
+      continue;
+    }
+    size_t eq = line.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
+    if (section == "package" && key == "edition") {
+      if (value.find("workspace") != std::string_view::npos) m.editionFromWorkspace = true;
+      else m.edition = quotedValue(value);
+    } else if (section == "package" && key == "edition.workspace") {
+      m.editionFromWorkspace = value == "true";
+    } else if (section == "workspace.package" && key == "edition") {
+      m.workspaceEdition = quotedValue(value);
+    }
+  }
+  return m;
+}
+
+/// Manifests are read once per directory per run.
+class ManifestCache {
+ public:
+  const Manifest& at(const std::string& dir) {
+    std::lock_guard lock(mutex_);
+    auto it = cache_.find(dir);
+    if (it == cache_.end()) {
+      llvm::SmallString<256> path(dir);
+      llvm::sys::path::append(path, "Cargo.toml");
+      it = cache_.emplace(dir, readManifest(std::string(path))).first;
+    }
+    return it->second;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, Manifest> cache_;
+};
+
+ManifestCache& manifests() {
+  static ManifestCache cache;
+  return cache;
+}
+
+std::string absoluteDir(std::string_view file) {
+  llvm::SmallString<256> path(file);
+  llvm::sys::fs::make_absolute(path);
+  llvm::sys::path::remove_dots(path, /*remove_dot_dot=*/true);
+  return std::string(llvm::sys::path::parent_path(path));
+}
+
+/// Walks up from `dir` to the first directory whose Cargo.toml satisfies `accept`; "" if none.
+template <typename Accept>
+std::string findManifestDir(std::string dir, Accept accept) {
+  for (; !dir.empty(); dir = std::string(llvm::sys::path::parent_path(dir))) {
+    const Manifest& m = manifests().at(dir);
+    if (m.exists && accept(m)) return dir;
+    if (llvm::sys::path::parent_path(dir) == dir) break;
+  }
+  return {};
+}
+
+Edition parseEdition(const std::string& text, Edition fallback) {
+  if (text == "2015") return Edition::E2015;
+  if (text == "2018") return Edition::E2018;
+  if (text == "2021") return Edition::E2021;
+  if (text == "2024") return Edition::E2024;
+  return fallback;
+}
+
+bool isIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+std::string location(std::string_view path, uint32_t line0) { return std::string(path) + ":" + std::to_string(line0 + 1); }
+
+/// `fn f() -> impl Future { async move { .. } }`: calling it only builds the future.
+bool buildsOnlyAnAsyncBlock(const rust::Function& f) {
+  return f.body && rust::blockItems(f.body).size() == 1 && rust::blockTail(f.body).is("async_block");
+}
+
+}  // namespace
+
+Edition editionFor(std::string_view file) {
+  std::string package = findManifestDir(absoluteDir(file), [](const Manifest&) { return true; });
+  if (package.empty()) return Edition::E2021;
+  const Manifest& m = manifests().at(package);
+  if (!m.editionFromWorkspace) return parseEdition(m.edition, Edition::E2015);
+  std::string parent = std::string(llvm::sys::path::parent_path(package));
+  std::string workspace = findManifestDir(parent, [](const Manifest& w) { return w.isWorkspace; });
+  if (package != workspace && m.isWorkspace) workspace = package;
+  if (workspace.empty()) return Edition::E2015;
+  return parseEdition(manifests().at(workspace).workspaceEdition, Edition::E2015);
+}
+
+std::string projectRootFor(std::string_view file) {
+  std::string dir = absoluteDir(file);
+  std::string package = findManifestDir(dir, [](const Manifest&) { return true; });
+  if (package.empty()) return dir;
+  std::string workspace = findManifestDir(package, [](const Manifest& m) { return m.isWorkspace; });
+  return workspace.empty() ? package : workspace;
+}
+
+void CalleeIndex::add(std::string name, Definition definition) {
+  std::lock_guard lock(mutex_);
+  definitions_[std::move(name)].push_back(std::move(definition));
+}
+
+void CalleeIndex::addParsedFile(std::string_view path, const SyntaxTree& tree) {
+  walk(tree.root(), [&](Node n) {
+    if (n.is("function_signature_item")) {  // a trait's fn without a default body
+      bool isAsync = false;
+      for (Node c : n.namedChildren())
+        if (c.is("function_modifiers")) isAsync = c.text().find("async") != std::string_view::npos;
+      std::string name(n.field("name").text());
+      add(name, isAsync ? Definition{Laziness::Lazy, "`" + name + "` is a trait `async fn` (" + location(path, n.line()) + ")"}
+                        : Definition{Laziness::Eager, "`" + name + "` is a trait fn whose impls may do work when called (" +
+                                                          location(path, n.line()) + ")"});
+      return false;
+    }
+    auto f = rust::asFunction(n);
+    if (!f) return true;
+    std::string name(f->name.text());
+    if (f->isAsync)
+      add(name, {Laziness::Lazy, "`" + name + "` is an `async fn` (" + location(path, n.line()) + ")"});
+    else if (buildsOnlyAnAsyncBlock(*f))
+      add(name, {Laziness::Lazy, "`" + name + "` only builds an `async` block (" + location(path, n.line()) + ")"});
+    else
+      add(name, {Laziness::Eager, "`" + name + "` is a plain fn that may do work when called (" +
+                                      location(path, n.line()) + ")"});
+    return true;  // nested fns are definitions too
+  });
+}
+
+void CalleeIndex::addUnparsedFile(std::string_view path, std::string_view text) {
+  uint32_t line = 0;
+  for (size_t i = 0; i + 3 < text.size(); ++i) {
+    if (text[i] == '\n') ++line;
+    if (text.compare(i, 3, "fn ") != 0 || (i > 0 && isIdentChar(text[i - 1]))) continue;
+    size_t begin = i + 3, end = begin;
+    while (end < text.size() && isIdentChar(text[end])) ++end;
+    if (end == begin) continue;
+    std::string name(text.substr(begin, end - begin));
+    add(name, {Laziness::Eager, "`" + name + "` is a plain fn that may do work when called (" + location(path, line) + ")"});
+  }
+}
+
+CalleeResolution CalleeIndex::resolve(std::string_view path) const {
+  std::string_view name = path.substr(path.rfind("::") == std::string_view::npos ? 0 : path.rfind("::") + 2);
+  std::lock_guard lock(mutex_);
+  auto it = definitions_.find(name);
+  if (it == definitions_.end()) {
+    bool stdPath = path.substr(0, 14) == "core::future::" || path.substr(0, 13) == "std::future::" || path == name;
+    if (stdPath && (name == "ready" || name == "pending" || name == "poll_fn"))
+      return {Laziness::Lazy, "`" + std::string(path) + "` is std's lazy future constructor"};
+    return {Laziness::Unknown, "`" + std::string(path) + "` is not defined in the indexed workspace, so whether it "
+                               "does work when called is unknown"};
+  }
+  const auto& defs = it->second;
+  for (const auto& d : defs)
+    if (d.laziness != defs.front().laziness)
+      return {Laziness::Unknown, "`" + std::string(name) + "` has " + std::to_string(defs.size()) +
+                                     " definitions that differ: " + defs.front().reason + "; " + d.reason};
+  return {defs.front().laziness, defs.front().reason};
+}
+
+CalleeResolution FileContext::resolve(std::string_view name) const {
+  if (!callees) return {Laziness::Unknown, "no callee index"};
+  return callees->resolve(name);
+}
+
+}  // namespace corofix

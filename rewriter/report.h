@@ -1,0 +1,52 @@
+// What a run found and did, per file: the input of every output format.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rewriter/rule.h"
+#include "rewriter/source.h"
+
+namespace corofix {
+
+/// What happened to a finding's fix in this run.
+enum class Outcome {
+  Applied,           // written (or, with --diff, shown) by this run
+  Fixable,           // check mode: --apply would apply it
+  NeedsUnsafeFixes,  // an unsafe fix; --unsafe-fixes would apply it
+  NoFix,             // diagnostic only; Fix::reason says why
+  Conflict,          // overlapped another fix in the last pass
+  Reverted,          // the fixed file no longer parsed, so its fixes were dropped
+  NearParseError,    // the file has syntax errors near the finding, so it was not edited
+};
+
+struct ReportedFinding {
+  Finding finding;
+  Outcome outcome = Outcome::NoFix;
+  bool isError = false;  // WarningsAsErrors matched
+  uint32_t line = 0, column = 0;  // 1-based, in the text the finding was made on
+  std::string sourceLine;         // that line's text
+};
+
+struct FileResult {
+  std::string path;
+  /// Set when the file was not processed: unreadable, binary, invalid UTF-8.
+  std::optional<std::string> skipped;
+  /// Set when something went wrong inside coro-fix for this file.
+  std::optional<std::string> internalError;
+  std::optional<SourceFile> source;  // as read
+  std::string fixedText;             // normalised text after all passes (== source text if unchanged)
+  /// Findings of the first pass (positions in the original text), then findings first seen in
+  /// later passes that remain unfixed (positions in fixedText).
+  std::vector<ReportedFinding> findings;
+  unsigned fixesApplied = 0;
+  unsigned passes = 0;
+  bool changed() const { return source && fixedText != source->text(); }
+};
+
+struct RunResult {
+  std::vector<FileResult> files;
+  unsigned filesScanned = 0;
+};
+
+}  // namespace corofix

@@ -1,0 +1,112 @@
+// The one interface between the engine and the rules. A rule sees a parsed file and the project
+// context, and returns findings; it never touches files, output or configuration itself.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rewriter/project.h"
+#include "rewriter/syntax.h"
+
+namespace corofix {
+
+enum class Language { Rust, Cpp };
+
+/// A half-open byte range [begin, end) in the file's text (BOM and CRLF already normalised away).
+struct TextRange {
+  uint32_t begin = 0;
+  uint32_t end = 0;
+  bool overlaps(const TextRange& other) const {
+    return begin < other.end && other.begin < end;
+  }
+};
+
+struct TextEdit {
+  TextRange range;
+  std::string replacement;
+};
+
+/// Like ruff: a safe fix keeps behaviour and is applied by --apply; an unsafe one may change
+/// behaviour (e.g. evaluation moves earlier) and needs --unsafe-fixes; an unavailable one is a
+/// diagnostic only, with the reason.
+enum class Applicability { Safe, Unsafe, Unavailable };
+
+struct Fix {
+  Applicability applicability = Applicability::Unavailable;
+  /// What the fix does, for the reader ("return the inner future directly").
+  std::string description;
+  /// Why the fix is unsafe or unavailable; empty for a safe fix.
+  std::string reason;
+  std::vector<TextEdit> edits;
+
+  static Fix safe(std::string description, std::vector<TextEdit> edits) {
+    return {Applicability::Safe, std::move(description), "", std::move(edits)};
+  }
+  static Fix unsafe(std::string description, std::string reason, std::vector<TextEdit> edits) {
+    return {Applicability::Unsafe, std::move(description), std::move(reason), std::move(edits)};
+  }
+  static Fix unavailable(std::string reason) {
+    return {Applicability::Unavailable, "", std::move(reason), {}};
+  }
+};
+
+struct Note {
+  TextRange range;
+  std::string message;
+};
+
+struct Finding {
+  std::string check;
+  /// What was found and why it costs.
+  std::string message;
+  TextRange range;
+  std::vector<Note> notes;
+  Fix fix;
+};
+
+/// `CheckOptions` from configuration, keyed "check-id.Option".
+using CheckOptions = std::map<std::string, std::string, std::less<>>;
+
+struct RuleInput {
+  std::string_view path;
+  std::string_view text;
+  const SyntaxTree& tree;
+  const FileContext& project;
+  const CheckOptions& options;
+
+  std::string option(std::string_view check, std::string_view name, std::string fallback) const {
+    auto it = options.find(std::string(check) + "." + std::string(name));
+    return it == options.end() ? fallback : it->second;
+  }
+};
+
+class Rule {
+ public:
+  virtual ~Rule() = default;
+  virtual std::string_view id() const = 0;
+  /// One line, for --list-checks and SARIF.
+  virtual std::string_view summary() const = 0;
+  virtual Language language() const = 0;
+  virtual std::vector<Finding> check(const RuleInput& input) const = 0;
+};
+
+/// Every linked-in rule, in id order.
+const std::vector<std::unique_ptr<Rule>>& allRules();
+const Rule* findRule(std::string_view id);
+/// The rule's Markdown documentation (rules/<id>.md), embedded at build time.
+std::optional<std::string_view> ruleDoc(std::string_view id);
+
+namespace detail {
+bool registerRule(std::unique_ptr<Rule> rule);
+}  // namespace detail
+
+}  // namespace corofix
+
+/// Registers a rule class at static-initialisation time; put it once in the rule's source file.
+#define CORO_FIX_REGISTER_RULE(RuleClass) \
+  static const bool registered_##RuleClass = ::corofix::detail::registerRule(std::make_unique<RuleClass>())

@@ -1,0 +1,230 @@
+#include "rewriter/rust_analysis.h"
+
+#include <algorithm>
+#include <array>
+
+namespace corofix::rust {
+namespace {
+
+bool endsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool isOneOf(std::string_view kind, std::initializer_list<std::string_view> kinds) {
+  return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
+
+bool allNamedChildrenPure(Node n, std::string* why) {
+  for (Node c : n.namedChildren())
+    if (!isPure(c, why)) return false;
+  return true;
+}
+
+void leaves(Node root, std::vector<std::string_view>& out) {
+  walk(root, [&](Node n) {
+    if (n.isComment()) return false;
+    if (n.childCount() == 0) {
+      if (!n.text().empty()) out.push_back(n.text());
+      return false;
+    }
+    return true;
+  });
+}
+
+}  // namespace
+
+bool isPure(Node expr, std::string* why) {
+  std::string_view k = expr.kind();
+  if (endsWith(k, "_literal") || isOneOf(k, {"identifier", "self", "scoped_identifier", "unit_expression",
+                                               "closure_expression", "generic_function", "metavariable"}))
+    return true;
+  if (isOneOf(k, {"field_expression"})) return isPure(expr.field("value"), why);
+  if (isOneOf(k, {"reference_expression", "unary_expression", "parenthesized_expression", "tuple_expression",
+                  "array_expression", "type_cast_expression", "struct_expression", "field_initializer_list",
+                  "field_initializer", "shorthand_field_initializer", "base_field_initializer"})) {
+    if (k == "type_cast_expression") return isPure(expr.field("value"), why);
+    if (k == "struct_expression") return isPure(expr.field("body"), why);
+    if (k == "field_initializer") return isPure(expr.field("value"), why);
+    return allNamedChildrenPure(expr, why);
+  }
+  if (why) *why = "`" + std::string(expr.text()) + "` may run code or panic";
+  return false;
+}
+
+bool sameTokens(Node a, Node b) {
+  std::vector<std::string_view> la, lb;
+  leaves(a, la);
+  leaves(b, lb);
+  return la == lb;
+}
+
+Node unparenthesize(Node expr) {
+  while (expr.is("parenthesized_expression") && expr.namedChildren().size() == 1) expr = expr.namedChildren()[0];
+  return expr;
+}
+
+bool insideMacro(Node node) {
+  for (Node p = node.parent(); p; p = p.parent())
+    if (p.is("token_tree") || p.is("macro_invocation") || p.is("macro_definition")) return true;
+  return false;
+}
+
+std::vector<Node> awaitsIn(Node root) {
+  std::vector<Node> out;
+  walk(root, [&](Node n) {
+    if (n == root) return true;
+    if (isOneOf(n.kind(), {"closure_expression", "async_block", "function_item", "impl_item", "trait_item",
+                           "mod_item"}))
+      return false;
+    if (n.is("await_expression")) out.push_back(n);
+    // Macro arguments are token trees: `select! { x = f().await => .. }` awaits, but unparsed.
+    if (n.is("macro_invocation")) {
+      if (n.text().find(".await") != std::string_view::npos) out.push_back(n);
+      return false;
+    }
+    return true;
+  });
+  return out;
+}
+
+std::vector<Node> blockItems(Node block) {
+  std::vector<Node> out;
+  for (Node c : block.namedChildren())
+    if (!c.is("label")) out.push_back(c);
+  return out;
+}
+
+Node blockTail(Node block) {
+  auto items = blockItems(block);
+  if (items.empty()) return {};
+  Node last = items.back();
+  if (last.is("expression_statement")) {
+    // A block-like expression (`match`, `if`, ...) at the end parses as a statement; it is the
+    // tail unless a `;` follows it.
+    if (last.child(last.childCount() - 1).kind() == ";") return {};
+    return last.namedChildren().empty() ? Node{} : last.namedChildren()[0];
+  }
+  if (endsWith(last.kind(), "_item") || isOneOf(last.kind(), {"let_declaration", "empty_statement",
+                                                               "attribute_item", "inner_attribute_item"}))
+    return {};
+  return last;
+}
+
+std::optional<AwaitedCall> awaitedCall(Node expr) {
+  expr = unparenthesize(expr);
+  if (expr.is("expression_statement") || expr.is("return_expression")) {
+    auto inner = expr.namedChildren();
+    if (inner.size() != 1) return std::nullopt;
+    expr = unparenthesize(inner[0]);
+  }
+  if (!expr.is("await_expression")) return std::nullopt;
+  auto awaited = expr.namedChildren();
+  if (awaited.size() != 1 || !awaited[0].is("call_expression")) return std::nullopt;
+  AwaitedCall call;
+  call.await = expr;
+  call.call = awaited[0];
+  call.function = call.call.field("function");
+  call.arguments = call.call.field("arguments");
+  if (!call.function || !call.arguments) return std::nullopt;
+  Node callee = call.function.is("generic_function") ? call.function.field("function") : call.function;
+  if (callee.is("field_expression")) {
+    call.receiver = callee.field("value");
+    call.name = std::string(callee.field("field").text());
+  } else if (callee.is("identifier") || callee.is("scoped_identifier")) {
+    call.name = std::string(callee.text());
+  } else {
+    return std::nullopt;
+  }
+  for (Node a : call.arguments.namedChildren())
+    if (!a.is("attribute_item")) call.args.push_back(a);
+  return call;
+}
+
+std::optional<Function> asFunction(Node item) {
+  if (!item.is("function_item")) return std::nullopt;
+  Function f;
+  f.item = item;
+  f.name = item.field("name");
+  f.parameters = item.field("parameters");
+  f.returnType = item.field("return_type");
+  f.body = item.field("body");
+  f.typeParameters = item.field("type_parameters");
+  for (Node c : item.namedChildren()) {
+    if (c.is("where_clause")) f.whereClause = c;
+    if (c.is("function_modifiers")) {
+      for (Node m : c.children()) {
+        f.isAsync |= m.kind() == "async";
+        f.isUnsafe |= m.kind() == "unsafe";
+        f.isConst |= m.kind() == "const";
+        f.isExtern |= m.is("extern_modifier");
+      }
+    }
+  }
+  for (Node p = item.prevNamedSibling(); p && (p.is("attribute_item") || p.isComment()); p = p.prevNamedSibling())
+    if (p.is("attribute_item")) f.attributes.insert(f.attributes.begin(), p);
+  Node list = item.parent();
+  if (list.is("declaration_list")) {
+    Node owner = list.parent();
+    if (owner.is("impl_item")) {
+      f.impl = owner;
+      f.inTraitImpl = !owner.field("trait").isNull();
+    }
+    f.inTraitDefinition = owner.is("trait_item");
+  }
+  return f;
+}
+
+bool isAttributeMacro(Node attributeItem) {
+  static constexpr std::array<std::string_view, 14> kBuiltin = {
+      "inline", "allow", "warn", "deny", "forbid", "expect", "cfg", "cfg_attr", "doc", "must_use", "deprecated",
+      "cold", "rustfmt::skip", "automatically_derived"};
+  Node attribute = attributeItem.namedChildren().empty() ? Node{} : attributeItem.namedChildren()[0];
+  if (!attribute) return true;
+  Node path = attribute.namedChildren().empty() ? Node{} : attribute.namedChildren()[0];
+  std::string_view name = path ? path.text() : attribute.text();
+  if (name.substr(0, 8) == "clippy::" || name.substr(0, 12) == "diagnostic::") return false;
+  return std::find(kBuiltin.begin(), kBuiltin.end(), name) == kBuiltin.end();
+}
+
+std::string_view lineIndent(std::string_view text, uint32_t offset) {
+  size_t lineStart = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+  lineStart = (lineStart == std::string_view::npos || offset == 0) ? 0 : lineStart + 1;
+  size_t end = lineStart;
+  while (end < text.size() && (text[end] == ' ' || text[end] == '\t')) ++end;
+  return text.substr(lineStart, end - lineStart);
+}
+
+std::string reindent(std::string_view snippet, std::string_view from, std::string_view to) {
+  std::string out;
+  size_t pos = 0;
+  bool first = true;
+  while (pos <= snippet.size()) {
+    size_t nl = snippet.find('\n', pos);
+    std::string_view line = snippet.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    if (!first && line.substr(0, from.size()) == from) {
+      out += to;
+      line.remove_prefix(from.size());
+    }
+    out += line;
+    if (nl == std::string_view::npos) break;
+    out += '\n';
+    pos = nl + 1;
+    first = false;
+  }
+  return out;
+}
+
+std::vector<Node> commentsIn(Node root, uint32_t begin, uint32_t end) {
+  std::vector<Node> out;
+  walk(root, [&](Node n) {
+    if (n.end() <= begin || n.begin() >= end) return false;
+    if (n.isComment()) {
+      if (n.begin() >= begin && n.end() <= end) out.push_back(n);
+      return false;
+    }
+    return true;
+  });
+  return out;
+}
+
+}  // namespace corofix::rust

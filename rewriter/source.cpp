@@ -1,0 +1,137 @@
+#include "rewriter/source.h"
+
+#include <algorithm>
+
+#include "llvm/Support/ConvertUTF.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace corofix {
+namespace {
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
+/// True if every '\n' is preceded by '\r' (and there is at least one): only then is converting
+/// back lossless. Mixed files are left as they are; tree-sitter treats '\r' as whitespace.
+bool allLineEndingsCrlf(std::string_view text) {
+  size_t lf = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\n') continue;
+    if (i == 0 || text[i - 1] != '\r') return false;
+    ++lf;
+  }
+  return lf > 0;
+}
+
+std::string replaceAll(std::string_view text, std::string_view from, std::string_view to) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t pos = 0;;) {
+    size_t hit = text.find(from, pos);
+    out.append(text.substr(pos, hit - pos));
+    if (hit == std::string_view::npos) return out;
+    out.append(to);
+    pos = hit + from.size();
+  }
+}
+}  // namespace
+
+bool isValidUtf8(std::string_view bytes) {
+  auto* begin = reinterpret_cast<const llvm::UTF8*>(bytes.data());
+  return llvm::isLegalUTF8String(&begin, begin + bytes.size());
+}
+
+SourceFile SourceFile::fromBytes(std::string path, std::string raw) {
+  SourceFile file;
+  file.path_ = std::move(path);
+  std::string_view text = raw;
+  if (text.substr(0, kBom.size()) == kBom) {
+    file.bom_ = true;
+    text.remove_prefix(kBom.size());
+  }
+  file.crlf_ = allLineEndingsCrlf(text);
+  file.text_ = file.crlf_ ? replaceAll(text, "\r\n", "\n") : std::string(text);
+  return file;
+}
+
+std::optional<SourceFile> SourceFile::load(const std::string& path, std::string& skipReason) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!buffer) {
+    skipReason = "cannot read: " + buffer.getError().message();
+    return std::nullopt;
+  }
+  std::string_view bytes = (*buffer)->getBuffer();
+  if (bytes.find('\0') != std::string_view::npos) {
+    skipReason = "binary file (contains NUL bytes)";
+    return std::nullopt;
+  }
+  if (!isValidUtf8(bytes)) {
+    skipReason = "not valid UTF-8";
+    return std::nullopt;
+  }
+  return fromBytes(path, std::string(bytes));
+}
+
+std::string SourceFile::toDisk(std::string_view text) const {
+  std::string out = bom_ ? std::string(kBom) : std::string();
+  out += crlf_ ? replaceAll(text, "\n", "\r\n") : std::string(text);
+  return out;
+}
+
+uint32_t SourceFile::diskOffset(uint32_t offset) const {
+  uint32_t shift = bom_ ? kBom.size() : 0;
+  if (crlf_) shift += std::count(text_.begin(), text_.begin() + std::min<size_t>(offset, text_.size()), '\n');
+  return offset + shift;
+}
+
+LineIndex::LineIndex(std::string_view text) : text_(text) {
+  starts_.push_back(0);
+  for (uint32_t i = 0; i < text.size(); ++i)
+    if (text[i] == '\n') starts_.push_back(i + 1);
+}
+
+uint32_t LineIndex::line(uint32_t offset) const {
+  return static_cast<uint32_t>(std::upper_bound(starts_.begin(), starts_.end(), offset) - starts_.begin());
+}
+
+uint32_t LineIndex::column(uint32_t offset) const { return offset - starts_[line(offset) - 1] + 1; }
+
+std::string_view LineIndex::lineText(uint32_t line) const {
+  if (line == 0 || line > starts_.size()) return {};
+  uint32_t begin = starts_[line - 1];
+  uint32_t end = line < starts_.size() ? starts_[line] - 1 : static_cast<uint32_t>(text_.size());
+  return text_.substr(begin, end - begin);
+}
+
+std::string writeFileAtomically(const std::string& path, std::string_view contents) {
+  // Renaming over a read-only file would succeed; respect the user's protection instead.
+  if (llvm::sys::fs::exists(path) && llvm::sys::fs::access(path, llvm::sys::fs::AccessMode::Write))
+    return "the file is read-only; not written";
+  auto permissions = llvm::sys::fs::getPermissions(path);
+  llvm::SmallString<256> model(path);
+  model += ".coro-fix-%%%%%%";
+  int fd = -1;
+  llvm::SmallString<256> temp;
+  if (auto error = llvm::sys::fs::createUniqueFile(model, fd, temp))
+    return "cannot create a temporary file beside it: " + error.message();
+  {
+    llvm::raw_fd_ostream out(fd, /*shouldClose=*/true);
+    out << contents;
+    out.close();
+    if (out.has_error()) {
+      std::string message = "cannot write: " + out.error().message();
+      out.clear_error();
+      llvm::sys::fs::remove(temp);
+      return message;
+    }
+  }
+  if (permissions) llvm::sys::fs::setPermissions(temp, *permissions);
+  if (auto error = llvm::sys::fs::rename(temp, path)) {
+    llvm::sys::fs::remove(temp);
+    return "cannot replace the file: " + error.message();
+  }
+  return {};
+}
+
+}  // namespace corofix

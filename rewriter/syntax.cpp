@@ -1,0 +1,55 @@
+#include "rewriter/syntax.h"
+
+extern "C" const TSLanguage* tree_sitter_rust();
+
+namespace corofix {
+
+std::vector<Node> Node::children() const {
+  std::vector<Node> out;
+  for (uint32_t i = 0, n = childCount(); i < n; ++i) out.push_back(child(i));
+  return out;
+}
+
+std::vector<Node> Node::namedChildren() const {
+  std::vector<Node> out;
+  for (uint32_t i = 0, n = namedChildCount(); i < n; ++i) {
+    Node c = namedChild(i);
+    if (!c.isComment()) out.push_back(c);
+  }
+  return out;
+}
+
+std::vector<Node> Node::fieldChildren(std::string_view name) const {
+  std::vector<Node> out;
+  for (uint32_t i = 0, n = childCount(); i < n; ++i)
+    if (fieldNameOfChild(i) == name) out.push_back(child(i));
+  return out;
+}
+
+std::unique_ptr<SyntaxTree> SyntaxTree::parseRust(std::string_view text) {
+  TSParser* parser = ts_parser_new();
+  ts_parser_set_language(parser, tree_sitter_rust());
+  TSTree* tree = ts_parser_parse_string(parser, nullptr, text.data(), static_cast<uint32_t>(text.size()));
+  ts_parser_delete(parser);
+  return std::unique_ptr<SyntaxTree>(new SyntaxTree(tree, text));
+}
+
+SyntaxTree::~SyntaxTree() { ts_tree_delete(tree_); }
+
+Node SyntaxTree::root() const { return Node(ts_tree_root_node(tree_), text_); }
+
+std::vector<std::pair<uint32_t, uint32_t>> SyntaxTree::errorRanges() const {
+  std::vector<std::pair<uint32_t, uint32_t>> out;
+  if (!hasError()) return out;
+  walk(root(), [&](Node n) {
+    if (!n.hasError()) return false;
+    if (n.isErrorOrMissing()) {
+      out.emplace_back(n.begin(), n.end());
+      return false;
+    }
+    return true;
+  });
+  return out;
+}
+
+}  // namespace corofix
