@@ -37,12 +37,13 @@ std::string displayPath(const std::string& absolute) {
 
 /// One pass's findings, placed and filtered by configuration and suppression comments.
 std::vector<ReportedFinding> runRules(const FileResult& result, std::string_view text, const SyntaxTree& tree,
-                                      const FileContext& context, const Config& config) {
+                                      const FileContext& context, const Config& config,
+                                      const std::vector<const Rule*>& rules) {
   std::vector<ReportedFinding> out;
   LineIndex lines(text);
   Suppressions suppressions(text);
   RuleInput input{result.path, text, tree, context, config.options};
-  for (const auto& rule : allRules()) {
+  for (const Rule* rule : rules) {
     if (rule->language() != Language::Rust || !config.checks.contains(rule->id())) continue;
     for (Finding& finding : rule->check(input)) {
       uint32_t line = lines.line(finding.range.begin);
@@ -127,12 +128,12 @@ size_t errorCount(std::string_view text) { return SyntaxTree::parseRust(text)->e
 }  // namespace
 
 void processFile(FileResult& result, std::unique_ptr<SyntaxTree> parsed, const FileContext& context,
-                 const Config& config, const RunOptions& options) {
+                 const Config& config, const RunOptions& options, const std::vector<const Rule*>& rules) {
   std::string text = result.source->text();
   std::unique_ptr<SyntaxTree> tree = parsed ? std::move(parsed) : SyntaxTree::parseRust(text);
   std::vector<ReportedFinding> last;
   for (unsigned pass = 0; pass < kMaxPasses; ++pass) {
-    last = runRules(result, text, *tree, context, config);
+    last = runRules(result, text, *tree, context, config, rules);
     std::vector<TextRange> nearErrors = rangesNearErrors(*tree);
     clang::tooling::Replacements accepted;
     std::vector<size_t> selected;
@@ -269,8 +270,10 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
   }
   pool.wait();
 
+  std::vector<const Rule*> rules;
+  for (const auto& rule : allRules()) rules.push_back(rule.get());
   for (auto& w : work) {
-    pool.async([&w, &indexes, &options] {
+    pool.async([&w, &indexes, &options, &rules] {
       FileResult& result = *w.result;
       if (!result.source) return;
       if (!w.tree) {
@@ -278,7 +281,7 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
         return;
       }
       FileContext context{editionFor(w.file), &indexes.at(w.root)};
-      processFile(result, std::move(w.tree), context, w.config, options);
+      processFile(result, std::move(w.tree), context, w.config, options, rules);
       if (options.mode != RunMode::Apply || !result.changed()) return;
       std::string error = writeFileAtomically(w.file, result.source->toDisk(result.fixedText));
       if (!error.empty()) result.internalError = "not written: " + error;

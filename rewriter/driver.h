@@ -25,7 +25,8 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options);
 
 /// Runs the passes on `result.source` in place (what `run` does per file, without discovery or
 /// writing). `parsed`, if given, is the tree of the source text, reused for the first pass.
+/// `rules` are those that may run; the configuration still filters them per check id.
 void processFile(FileResult& result, std::unique_ptr<SyntaxTree> parsed, const FileContext& context,
-                 const Config& config, const RunOptions& options);
+                 const Config& config, const RunOptions& options, const std::vector<const Rule*>& rules);
 
 }  // namespace corofix

@@ -1,0 +1,327 @@
+// The engine without the real rules: edits and conflicts, passes to a fixed point, reverting
+// fixes that break parsing, suppression comments, configuration, editions and the callee index.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "rewriter/config.h"
+#include "rewriter/driver.h"
+#include "rewriter/rust_analysis.h"
+#include "rewriter/suppression.h"
+
+using namespace corofix;
+
+namespace {
+
+/// Wraps every `.await` expression in parentheses unless it already is: nested awaits make
+/// overlapping fixes, so converging takes one pass per nesting level.
+class ParenthesizeAwait : public Rule {
+ public:
+  std::string_view id() const override { return "test-parenthesize"; }
+  std::string_view summary() const override { return "test rule"; }
+  Language language() const override { return Language::Rust; }
+  std::vector<Finding> check(const RuleInput& input) const override {
+    std::vector<Finding> out;
+    walk(input.tree.root(), [&](Node n) {
+      if (n.is("await_expression") && !n.parent().is("parenthesized_expression")) {
+        TextRange range{n.begin(), n.end()};
+        out.push_back({std::string(id()), "await", range, {},
+                       Fix::safe("parenthesize", {{range, "(" + std::string(n.text()) + ")"}})});
+      }
+      return true;
+    });
+    return out;
+  }
+};
+
+/// Replaces a fn named `breaks` with unparsable text, or `drops_comment`'s body without its comment.
+class BadFixes : public Rule {
+ public:
+  std::string_view id() const override { return "test-bad"; }
+  std::string_view summary() const override { return "test rule"; }
+  Language language() const override { return Language::Rust; }
+  std::vector<Finding> check(const RuleInput& input) const override {
+    std::vector<Finding> out;
+    walk(input.tree.root(), [&](Node n) {
+      auto f = rust::asFunction(n);
+      if (!f) return true;
+      TextRange body{f->body.begin(), f->body.end()};
+      if (f->name.text() == "breaks") out.push_back({"test-bad", "breaks", body, {}, Fix::safe("x", {{body, "{ let = ; }"}})});
+      if (f->name.text() == "drops_comment") out.push_back({"test-bad", "drops", body, {}, Fix::safe("x", {{body, "{}"}})});
+      if (f->name.text() == "unsafe_one")
+        out.push_back({"test-bad", "unsafe", body, {}, Fix::unsafe("x", "because", {{body, "{ 2 }"}})});
+      return false;
+    });
+    return out;
+  }
+};
+
+FileResult process(std::string text, const std::vector<const Rule*>& rules, RunMode mode = RunMode::Apply,
+                   bool unsafeFixes = false, Config config = {}) {
+  FileResult result;
+  result.path = "test.rs";
+  result.source = SourceFile::fromBytes("test.rs", std::move(text));
+  CalleeIndex index;
+  RunOptions options;
+  options.mode = mode;
+  options.unsafeFixes = unsafeFixes;
+  processFile(result, nullptr, FileContext{Edition::E2021, &index}, config, options, rules);
+  return result;
+}
+
+std::string tempDir() {
+  llvm::SmallString<128> dir;
+  EXPECT_FALSE(llvm::sys::fs::createUniqueDirectory("coro-fix-test", dir));
+  return std::string(dir);
+}
+
+void writeFile(const std::string& path, const std::string& text) {
+  llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path));
+  std::ofstream(path) << text;
+}
+
+}  // namespace
+
+TEST(Passes, NestedOverlappingFixesConvergeInOneRun) {
+  ParenthesizeAwait rule;
+  auto result = process("async fn f() { a(b(c().await).await).await; }\n", {&rule});
+  EXPECT_EQ(result.fixedText, "async fn f() { (a((b((c().await)).await)).await); }\n");
+  EXPECT_EQ(result.fixesApplied, 3u);
+  EXPECT_EQ(result.passes, 3u);
+  ASSERT_EQ(result.findings.size(), 3u);
+  for (const auto& f : result.findings) EXPECT_EQ(f.outcome, Outcome::Applied);
+}
+
+TEST(Passes, CheckModeChangesNothingAndReportsFixable) {
+  ParenthesizeAwait rule;
+  auto result = process("async fn f() { c().await; }\n", {&rule}, RunMode::Check);
+  EXPECT_FALSE(result.changed());
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].outcome, Outcome::Fixable);
+  EXPECT_EQ(result.findings[0].line, 1u);
+  EXPECT_EQ(result.findings[0].column, 16u);
+}
+
+TEST(Passes, FixThatBreaksParsingIsDroppedOthersKept) {
+  BadFixes bad;
+  ParenthesizeAwait paren;
+  auto result = process("fn breaks() { 1 }\nasync fn ok() { c().await; }\n", {&bad, &paren});
+  EXPECT_NE(result.fixedText.find("fn breaks() { 1 }"), std::string::npos);
+  EXPECT_NE(result.fixedText.find("(c().await)"), std::string::npos);
+  ASSERT_TRUE(result.internalError);
+  EXPECT_EQ(result.findings[0].outcome, Outcome::Reverted);
+}
+
+TEST(Passes, FixThatDeletesACommentIsRefused) {
+  BadFixes bad;
+  auto result = process("fn drops_comment() {\n    // keep me\n    1\n}\n", {&bad});
+  EXPECT_FALSE(result.changed());
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].outcome, Outcome::NoFix);
+}
+
+TEST(Passes, UnsafeFixesNeedTheFlag) {
+  BadFixes bad;
+  auto without = process("fn unsafe_one() -> u8 { 1 }\n", {&bad});
+  EXPECT_FALSE(without.changed());
+  EXPECT_EQ(without.findings[0].outcome, Outcome::NeedsUnsafeFixes);
+  auto with = process("fn unsafe_one() -> u8 { 1 }\n", {&bad}, RunMode::Apply, true);
+  EXPECT_EQ(with.fixedText, "fn unsafe_one() -> u8 { 2 }\n");
+}
+
+TEST(Passes, NotEditedNearSyntaxErrors) {
+  ParenthesizeAwait rule;
+  auto result = process("async fn broken() { c().await; let = ; }\nasync fn fine() { d().await; }\n", {&rule});
+  EXPECT_NE(result.fixedText.find("c().await;"), std::string::npos);
+  EXPECT_NE(result.fixedText.find("(d().await)"), std::string::npos);
+  EXPECT_EQ(result.findings[0].outcome, Outcome::NearParseError);
+}
+
+TEST(Passes, ConfigurationDisablesChecksAndMarksErrors) {
+  ParenthesizeAwait rule;
+  Config config;
+  config.checks.append("-test-*");
+  EXPECT_TRUE(process("async fn f() { c().await; }\n", {&rule}, RunMode::Apply, false, config).findings.empty());
+  Config errors;
+  errors.warningsAsErrors.append("test-parenthesize");
+  auto result = process("async fn f() { c().await; }\n", {&rule}, RunMode::Check, false, errors);
+  EXPECT_TRUE(result.findings.at(0).isError);
+}
+
+TEST(Suppression, SameLineNextLineAndRegions) {
+  Suppressions s(
+      "a // NOLINT\n"
+      "b // NOLINT(hoist-await)\n"
+      "// NOLINTNEXTLINE(forward-*)\n"
+      "c\n"
+      "// NOLINTBEGIN(ready-future)\n"
+      "d\n"
+      "// NOLINTEND(ready-future)\n"
+      "e\n");
+  EXPECT_TRUE(s.suppresses("anything", 1));
+  EXPECT_TRUE(s.suppresses("hoist-await", 2));
+  EXPECT_FALSE(s.suppresses("forward-await", 2));
+  EXPECT_TRUE(s.suppresses("forward-await", 4));
+  EXPECT_FALSE(s.suppresses("hoist-await", 4));
+  EXPECT_TRUE(s.suppresses("ready-future", 6));
+  EXPECT_FALSE(s.suppresses("forward-await", 6));
+  EXPECT_FALSE(s.suppresses("ready-future", 8));
+  EXPECT_TRUE(s.problems().empty());
+}
+
+TEST(Suppression, SpaceBeforeParenthesisMeansAllChecksAndUnmatchedRegionsAreReported) {
+  Suppressions s("x // NOLINT (hoist-await)\n// NOLINTBEGIN\ny\n");
+  EXPECT_TRUE(s.suppresses("forward-await", 1));
+  EXPECT_TRUE(s.suppresses("forward-await", 3));
+  ASSERT_EQ(s.problems().size(), 1u);
+  EXPECT_NE(s.problems()[0].find("NOLINTBEGIN without"), std::string::npos);
+}
+
+TEST(Config, GlobListLastMatchWins) {
+  GlobList list("*,-hoist-*,hoist-await");
+  EXPECT_TRUE(list.contains("forward-await"));
+  EXPECT_TRUE(list.contains("hoist-await"));
+  EXPECT_FALSE(list.contains("hoist-other"));
+  EXPECT_FALSE(GlobList("-*").contains("forward-await"));
+}
+
+TEST(Config, FoundByWalkingUpAndInherited) {
+  std::string root = tempDir();
+  writeFile(root + "/.coro-fix.yaml",
+            "Checks: '-ready-future'\nWarningsAsErrors: 'hoist-await'\nCheckOptions:\n  ready-future.Factories: 'a=b'\n"
+            "ExcludePaths: ['gen/*']\n");
+  writeFile(root + "/sub/.coro-fix.yaml", "InheritParentConfig: true\nChecks: '-forward-await'\n");
+  writeFile(root + "/other/.coro-fix.yaml", "Checks: '-forward-await'\n");
+  ConfigResolver resolver("", "");
+  std::string error;
+  auto top = resolver.forFile(root + "/a.rs", error);
+  ASSERT_TRUE(top) << error;
+  EXPECT_FALSE(top->checks.contains("ready-future"));
+  EXPECT_TRUE(top->warningsAsErrors.contains("hoist-await"));
+  EXPECT_EQ(top->options.at("ready-future.Factories"), "a=b");
+  EXPECT_TRUE(ConfigResolver::isExcluded(*top, root + "/gen/x.rs"));
+  EXPECT_FALSE(ConfigResolver::isExcluded(*top, root + "/src/x.rs"));
+  auto sub = resolver.forFile(root + "/sub/deeper/b.rs", error);
+  ASSERT_TRUE(sub);
+  EXPECT_FALSE(sub->checks.contains("ready-future"));
+  EXPECT_FALSE(sub->checks.contains("forward-await"));
+  auto other = resolver.forFile(root + "/other/c.rs", error);
+  ASSERT_TRUE(other);
+  EXPECT_TRUE(other->checks.contains("ready-future"));
+  EXPECT_FALSE(other->checks.contains("forward-await"));
+}
+
+TEST(Config, ChecksOverrideAndExplicitFileAndErrors) {
+  std::string root = tempDir();
+  writeFile(root + "/custom.yaml", "Checks: '-*,hoist-await'\n");
+  writeFile(root + "/broken/.coro-fix.yaml", "Checks: [unclosed\n");
+  std::string error;
+  ConfigResolver explicitFile(root + "/custom.yaml", "forward-await");
+  auto config = explicitFile.forFile(root + "/x.rs", error);
+  ASSERT_TRUE(config);
+  EXPECT_TRUE(config->checks.contains("hoist-await"));
+  EXPECT_TRUE(config->checks.contains("forward-await"));
+  EXPECT_FALSE(config->checks.contains("ready-future"));
+  ConfigResolver discovered("", "");
+  EXPECT_FALSE(discovered.forFile(root + "/broken/y.rs", error));
+  EXPECT_NE(error.find(".coro-fix.yaml"), std::string::npos);
+}
+
+TEST(Edition, FromPackageAndWorkspace) {
+  std::string root = tempDir();
+  writeFile(root + "/Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\n\n[workspace.package]\nedition = \"2024\"\n");
+  writeFile(root + "/a/Cargo.toml", "[package]\nname = \"a\"\nedition.workspace = true\n");
+  writeFile(root + "/b/Cargo.toml", "[package]\nname = \"b\"\nedition = \"2018\"\n");
+  writeFile(root + "/c/Cargo.toml", "[package]\nname = \"c\"\nedition = { workspace = true }\n");
+  writeFile(root + "/d/Cargo.toml", "[package]\nname = \"d\"\n");
+  EXPECT_EQ(editionFor(root + "/a/src/lib.rs"), Edition::E2024);
+  EXPECT_EQ(editionFor(root + "/b/src/lib.rs"), Edition::E2018);
+  EXPECT_EQ(editionFor(root + "/c/src/lib.rs"), Edition::E2024);
+  EXPECT_EQ(editionFor(root + "/d/src/lib.rs"), Edition::E2015);
+  EXPECT_EQ(projectRootFor(root + "/a/src/lib.rs"), root);
+  std::string lone = tempDir();
+  EXPECT_EQ(editionFor(lone + "/main.rs"), Edition::E2021);
+  EXPECT_EQ(projectRootFor(lone + "/main.rs"), lone);
+}
+
+TEST(CalleeIndex, ResolvesLazinessAndAmbiguity) {
+  std::string text =
+      "async fn fetch() {}\n"
+      "fn builds() -> impl core::future::Future<Output = ()> { async move {} }\n"
+      "fn eager() -> impl core::future::Future<Output = ()> { println!(); async {} }\n"
+      "trait Bus { async fn write(&mut self); fn read(&mut self) -> impl core::future::Future<Output = ()>; }\n"
+      "async fn twice() {}\n"
+      "struct S; impl S { fn twice(&self) {} }\n";
+  auto tree = SyntaxTree::parseRust(text);
+  CalleeIndex index;
+  index.addParsedFile("lib.rs", *tree);
+  index.addUnparsedFile("sync.rs", "pub fn plain() {}\nfn  spaced() {}\n");
+  EXPECT_EQ(index.resolve("fetch").laziness, Laziness::Lazy);
+  EXPECT_NE(index.resolve("fetch").reason.find("lib.rs:1"), std::string::npos);
+  EXPECT_EQ(index.resolve("crate::net::fetch").laziness, Laziness::Lazy);
+  EXPECT_EQ(index.resolve("builds").laziness, Laziness::Lazy);
+  EXPECT_EQ(index.resolve("eager").laziness, Laziness::Eager);
+  EXPECT_EQ(index.resolve("write").laziness, Laziness::Lazy);
+  EXPECT_EQ(index.resolve("read").laziness, Laziness::Eager);
+  EXPECT_EQ(index.resolve("twice").laziness, Laziness::Unknown);
+  EXPECT_EQ(index.resolve("plain").laziness, Laziness::Eager);
+  EXPECT_EQ(index.resolve("missing").laziness, Laziness::Unknown);
+  EXPECT_EQ(index.resolve("core::future::ready").laziness, Laziness::Lazy);
+  EXPECT_EQ(index.resolve("std::future::poll_fn").laziness, Laziness::Lazy);
+  EXPECT_EQ(index.resolve("other::ready").laziness, Laziness::Unknown);
+}
+
+TEST(Source, BomAndCrlfRoundTrip) {
+  auto file = SourceFile::fromBytes("x.rs", "\xEF\xBB\xBF" "a\r\nbc\r\n");
+  EXPECT_EQ(file.text(), "a\nbc\n");
+  EXPECT_EQ(file.toDisk("a\nxyz\n"), "\xEF\xBB\xBF" "a\r\nxyz\r\n");
+  EXPECT_EQ(file.diskOffset(2), 3u + 2u + 1u);
+  auto mixed = SourceFile::fromBytes("y.rs", "a\r\nb\n");
+  EXPECT_EQ(mixed.text(), "a\r\nb\n");
+  EXPECT_EQ(mixed.toDisk(mixed.text()), "a\r\nb\n");
+}
+
+TEST(Source, LineIndex) {
+  LineIndex lines("ab\ncd\n\nef");
+  EXPECT_EQ(lines.line(0), 1u);
+  EXPECT_EQ(lines.line(3), 2u);
+  EXPECT_EQ(lines.column(4), 2u);
+  EXPECT_EQ(lines.lineText(2), "cd");
+  EXPECT_EQ(lines.lineText(3), "");
+  EXPECT_EQ(lines.lineText(4), "ef");
+}
+
+TEST(Source, AtomicWriteKeepsPermissionsAndRefusesReadOnly) {
+  std::string dir = tempDir();
+  std::string path = dir + "/f.rs";
+  writeFile(path, "old");
+  llvm::sys::fs::setPermissions(path, static_cast<llvm::sys::fs::perms>(0640));
+  EXPECT_EQ(writeFileAtomically(path, "new"), "");
+  EXPECT_EQ(static_cast<int>(*llvm::sys::fs::getPermissions(path)), 0640);
+  llvm::sys::fs::setPermissions(path, static_cast<llvm::sys::fs::perms>(0444));
+  if (getuid() == 0) GTEST_SKIP() << "root can write read-only files; covered by robustness.py's message check";
+  EXPECT_NE(writeFileAtomically(path, "newer"), "");
+}
+
+TEST(RustAnalysis, PurityAndSameTokens) {
+  auto tree = SyntaxTree::parseRust("fn f() { g(a, &b.c, 1, \"s\", x as u8, (p, q), next(), v[0], a + 1, |y| y); h(a /*c*/ , 1); h(a,1); }");
+  std::vector<Node> calls;
+  walk(tree->root(), [&](Node n) {
+    if (n.is("call_expression")) calls.push_back(n);
+    return true;
+  });
+  auto args = calls[0].field("arguments").namedChildren();
+  std::vector<bool> pure;
+  for (Node a : args) pure.push_back(rust::isPure(a));
+  EXPECT_EQ(pure, (std::vector<bool>{true, true, true, true, true, true, false, false, false, true}));
+  std::string why;
+  EXPECT_FALSE(rust::isPure(args[6], &why));
+  EXPECT_NE(why.find("next()"), std::string::npos);
+  Node h1 = calls[calls.size() - 2], h2 = calls.back();
+  EXPECT_TRUE(rust::sameTokens(h1, h2));
+  EXPECT_FALSE(rust::sameTokens(calls[0], h2));
+}
