@@ -1,5 +1,8 @@
 // coro-fix [options] <path>...: finds coroutine bloat and rewrites it away.
 #include <cstdlib>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -42,11 +45,6 @@ cl::opt<std::string> explain("explain", cl::desc("Print a check's documentation 
 cl::opt<unsigned> jobs("j", cl::desc("Files processed in parallel (default: all cores)"), cl::init(0),
                        cl::cat(category));
 cl::opt<bool> quiet("quiet", cl::desc("No summary; only diagnostics"), cl::cat(category));
-enum class Color { Auto, Always, Never };
-cl::opt<Color> color("color", cl::desc("Colored output (NO_COLOR is honoured by auto)"), cl::init(Color::Auto),
-                     cl::values(clEnumValN(Color::Auto, "auto", ""), clEnumValN(Color::Always, "always", ""),
-                                clEnumValN(Color::Never, "never", "")),
-                     cl::cat(category));
 cl::opt<std::string> logLevel("log-level", cl::desc("trace, debug, info, warn, error, off (default: warn)"),
                               cl::init("warn"), cl::cat(category));
 cl::opt<std::string> dumpSyntax("dump-syntax", cl::desc("Print a file's tree-sitter syntax tree and exit"),
@@ -89,9 +87,26 @@ int printSyntax() {
   return kClean;
 }
 
-bool useColor() {
-  if (color != Color::Auto) return color == Color::Always;
-  return llvm::sys::Process::StandardOutIsDisplayed() && !std::getenv("NO_COLOR");
+/// LLVM registers its own boolean `--color`, so ours (auto|always|never) is taken out of argv
+/// before LLVM parses it. Returns the remaining arguments, or nullopt on a bad value.
+std::optional<std::vector<const char*>> takeColorOption(int argc, char** argv, bool& color) {
+  std::string_view value = "auto";
+  std::vector<const char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--color" || arg == "-color") {
+      if (i + 1 >= argc) return std::nullopt;
+      value = argv[++i];
+    } else if (arg.substr(0, 8) == "--color=" || arg.substr(0, 7) == "-color=") {
+      value = arg.substr(arg.find('=') + 1);
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  if (value != "auto" && value != "always" && value != "never") return std::nullopt;
+  color = value == "always" ||
+          (value == "auto" && llvm::sys::Process::StandardOutIsDisplayed() && !std::getenv("NO_COLOR"));
+  return rest;
 }
 
 int exitStatus(const RunResult& result, RunMode mode) {
@@ -109,9 +124,13 @@ int exitStatus(const RunResult& result, RunMode mode) {
 int main(int argc, char** argv) {
   cl::SetVersionPrinter([](llvm::raw_ostream& out) { out << "coro-fix " CORO_FIX_VERSION "\n"; });
   cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(argc, argv,
+  bool color = false;
+  auto args = takeColorOption(argc, argv, color);
+  if (!args) return usageError("--color takes auto, always or never");
+  cl::ParseCommandLineOptions(static_cast<int>(args->size()), args->data(),
                               "coro-fix: finds the hidden cost of coroutines and rewrites it away.\n\n"
                               "  Checks by default; --apply writes the safe fixes, --diff shows them.\n"
+                              "  --color=auto|always|never: colored output (auto honours NO_COLOR).\n"
                               "  Exit status: 0 clean, 1 findings remain, 2 usage or internal error.\n");
   auto logger = spdlog::stderr_color_mt("coro-fix");
   spdlog::set_default_logger(logger);
@@ -137,7 +156,7 @@ int main(int argc, char** argv) {
 
   RunResult result = corofix::run(std::vector<std::string>(paths.begin(), paths.end()), options);
 
-  OutputOptions output{options.mode, options.unsafeFixes, useColor(), quiet};
+  OutputOptions output{options.mode, options.unsafeFixes, color, quiet};
   if (options.mode == RunMode::Diff)
     for (const auto& file : result.files)
       if (file.changed())

@@ -1,3 +1,5 @@
+// The output formats of a run: clang-tidy style text, JSON, SARIF, clang-apply-replacements YAML,
+// and unified diffs.
 #pragma once
 #include <string>
 #include <string_view>

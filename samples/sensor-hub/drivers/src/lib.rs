@@ -1,7 +1,6 @@
-//! Drivers for the hub's sensors, generic over `hub_hal::I2cBus` like embedded-hal-async drivers.
+//! Drivers for the hub's parts, generic over `hub_hal::I2cBus` like embedded-hal-async drivers.
 pub mod lis3dh;
 pub mod pca9536;
-pub mod sht31;
 pub mod tmp117;
 
 use hub_hal::BusError;
@@ -21,7 +20,7 @@ pub trait Sensor {
     async fn self_test(&mut self) -> Result<bool, BusError>;
 }
 
-/// A sensor that always reads the same value: stands in for hardware during bring-up.
+/// Always reads the same value: stands in for a part that is not fitted yet.
 pub struct Constant(pub Reading);
 
 impl Sensor for Constant {

@@ -1,4 +1,4 @@
-//! ST LIS3DH 3-axis accelerometer, ±2 g, normal mode (about 1 mg per LSB after the shift).
+//! ST LIS3DH accelerometer, ±2 g, normal mode (about 1 mg per LSB after the shift).
 use hub_hal::{BusError, I2cBus};
 
 use crate::{Reading, Sensor};
@@ -8,6 +8,7 @@ pub const WHO_AM_I: u8 = 0x33;
 
 const REG_WHO_AM_I: u8 = 0x0F;
 const REG_CTRL1: u8 = 0x20;
+const REG_CTRL5: u8 = 0x24;
 const REG_STATUS: u8 = 0x27;
 const REG_OUT_X_L: u8 = 0x28;
 const REG_OUT_Y_L: u8 = 0x2A;
@@ -15,6 +16,7 @@ const REG_OUT_Z_L: u8 = 0x2C;
 /// Set in a register address to read several registers in one transaction.
 const AUTO_INCREMENT: u8 = 0x80;
 const ENABLE_XYZ: u8 = 0b111;
+const REBOOT_MEMORY: u8 = 0x80;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Axis {
@@ -25,7 +27,6 @@ pub enum Axis {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataRate {
-    Hz1 = 1,
     Hz10 = 2,
     Hz100 = 5,
 }
@@ -56,6 +57,11 @@ impl<B: I2cBus> Lis3dh<B> {
 
     pub async fn enable(&mut self, rate: DataRate) -> Result<(), BusError> {
         self.bus.write_reg(self.addr, REG_CTRL1, rate.bits() | ENABLE_XYZ).await
+    }
+
+    /// Reloads the calibration trimming values from flash.
+    pub async fn reboot(&mut self) -> Result<(), BusError> {
+        self.bus.write(self.addr, &[REG_CTRL5, REBOOT_MEMORY]).await
     }
 
     async fn read_out(&mut self, reg: u8) -> Result<i16, BusError> {

@@ -1,24 +1,11 @@
-//! The traits drivers are written against.
-use core::fmt;
+//! The traits drivers are written against, shaped like embedded-hal-async's.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BusError {
     /// No device acknowledged the address.
     Nack(u8),
-    /// A checksum over received data did not match.
-    Crc,
-    /// A transmit buffer was full.
+    /// A transmit FIFO was full.
     Overrun,
-}
-
-impl fmt::Display for BusError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BusError::Nack(addr) => write!(f, "no ack from {addr:#04x}"),
-            BusError::Crc => f.write_str("crc mismatch"),
-            BusError::Overrun => f.write_str("tx overrun"),
-        }
-    }
 }
 
 /// An I2C controller.
@@ -29,7 +16,6 @@ pub trait I2cBus {
 
     async fn write(&mut self, addr: u8, wr: &[u8]) -> Result<(), BusError>;
 
-    /// Reads one 8-bit register.
     async fn read_reg(&mut self, addr: u8, reg: u8) -> Result<u8, BusError> {
         let mut value = [0u8; 1];
         self.write_read(addr, &[reg], &mut value).await?;
@@ -43,7 +29,6 @@ pub trait I2cBus {
         Ok(u16::from_be_bytes(value))
     }
 
-    /// Writes one 8-bit register.
     async fn write_reg(&mut self, addr: u8, reg: u8, value: u8) -> Result<(), BusError> {
         self.write(addr, &[reg, value]).await
     }
@@ -60,7 +45,6 @@ impl<T: I2cBus + ?Sized> I2cBus for &mut T {
     }
 }
 
-/// A millisecond delay provider.
 #[allow(async_fn_in_trait)]
 pub trait Delay {
     async fn delay_ms(&mut self, ms: u32);

@@ -1,4 +1,4 @@
-//! A simulated millisecond clock. The executors advance it by one millisecond whenever every
+//! A simulated millisecond clock: the executors advance it by one millisecond whenever every
 //! task is waiting, so runs are instant and deterministic.
 use core::future::Future;
 use core::pin::Pin;
@@ -17,8 +17,7 @@ pub fn advance(ms: u64) {
     NOW_MS.fetch_add(ms, Ordering::Relaxed);
 }
 
-/// Completes once the clock reaches a deadline fixed when the timer is created, like
-/// embassy-time's `Timer::after`.
+/// Pending until the clock reaches a deadline fixed at creation, like embassy-time's `Timer`.
 pub struct Timer {
     deadline: u64,
 }
@@ -33,36 +32,18 @@ impl Future for Timer {
     type Output = ();
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if now_ms() >= self.deadline {
-            Poll::Ready(())
-        } else {
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
-}
-
-/// Pending once, then ready: what a DMA transfer that completes by interrupt looks like.
-pub struct YieldNow {
-    yielded: bool,
-}
-
-pub fn yield_now() -> YieldNow {
-    YieldNow { yielded: false }
-}
-
-impl Future for YieldNow {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.yielded {
             return Poll::Ready(());
         }
-        self.yielded = true;
         cx.waker().wake_by_ref();
         Poll::Pending
     }
 }
 
-/// Waits on the simulated clock.
+/// Pending once: what a DMA transfer that completes by interrupt looks like.
+pub async fn transfer_complete() {
+    Timer::after_ms(1).await
+}
+
 pub struct SimDelay;
 
 impl Delay for SimDelay {
@@ -71,7 +52,7 @@ impl Delay for SimDelay {
     }
 }
 
-/// Does not wait: for bring-up tests where conversion times do not matter.
+/// Does not wait: for bring-up, where conversion times do not matter to the simulation.
 pub struct NoDelay;
 
 impl Delay for NoDelay {

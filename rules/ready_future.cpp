@@ -1,0 +1,895 @@
+// ready-future: an `async fn` or `async` block that never awaits becomes `core::future::ready(..)`.
+//
+// The rule reads like its documentation (rules/ready-future.md): `findCandidates` matches the
+// shape, `problems` lists the safety conditions (each naming exactly what fails), and
+// `fnRewrite` / `blockRewrite` build the edits.
+#include <algorithm>
+#include <array>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rewriter/rule.h"
+#include "rewriter/rust_analysis.h"
+
+namespace corofix {
+namespace {
+
+constexpr std::string_view kCheck = "ready-future";
+constexpr std::string_view kReady = "core::future::ready";
+constexpr std::string_view kCost =
+    "its state machine only defers the body to the first poll (measured with `core::future::ready(..)` "
+    "instead: -320 B of .text at opt-level 3, top-level future 392 -> 360 B)";
+
+template <typename Range, typename T>
+bool contains(const Range& range, const T& value) {
+  return std::find(std::begin(range), std::end(range), value) != std::end(range);
+}
+
+/// A node's text on one line, shortened, for quoting in a reason.
+std::string quote(Node node) {
+  std::string out;
+  for (char c : node.text()) {
+    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : c;
+  }
+  if (out.size() > 48) out = out.substr(0, 45) + "...";
+  return "`" + out + "`";
+}
+
+Node firstNamedChild(Node n) {
+  auto children = n.namedChildren();
+  return children.empty() ? Node{} : children[0];
+}
+
+/// Visits `root`'s descendants that belong to the same future: not closures, async blocks or
+/// nested items (their code runs elsewhere).
+template <typename Visit>
+void walkSameFuture(Node root, Visit&& visit) {
+  walk(root, [&](Node n) {
+    if (n == root) return true;
+    if (contains(std::array<std::string_view, 6>{"closure_expression", "async_block", "function_item", "impl_item",
+                                                 "trait_item", "mod_item"},
+                 n.kind()))
+      return false;
+    return visit(n);
+  });
+}
+
+/// The outer attributes written directly before an item.
+std::vector<Node> outerAttributes(Node item) {
+  std::vector<Node> out;
+  for (Node p = item.prevNamedSibling(); p && (p.is("attribute_item") || p.isComment()); p = p.prevNamedSibling())
+    if (p.is("attribute_item")) out.push_back(p);
+  return out;
+}
+
+/// The last path segment of a type (`std::rc::Rc<T>` -> `Rc`), or "" for non-path types.
+std::string_view typeName(Node type) {
+  if (type.is("generic_type")) type = type.field("type");
+  if (type.is("scoped_type_identifier")) type = type.field("name");
+  return type.is("type_identifier") ? type.text() : std::string_view{};
+}
+
+std::vector<Node> typeArguments(Node type) {
+  Node args = type.is("generic_type") ? type.field("type_arguments") : Node{};
+  std::vector<Node> out;
+  if (args)
+    for (Node a : args.namedChildren())
+      if (!a.is("lifetime") && !a.is("type_binding")) out.push_back(a);
+  return out;
+}
+
+/// Trait names in a bound list (`T: Copy + Send`, `dyn Fn() + Send`): their last path segments.
+std::set<std::string, std::less<>> boundNames(Node bounds) {
+  std::set<std::string, std::less<>> out;
+  if (!bounds) return out;
+  auto add = [&](Node b) {
+    if (b.is("function_type")) b = b.field("trait");
+    if (auto name = typeName(b); !name.empty()) out.emplace(name);
+  };
+  if (bounds.is("trait_bounds") || bounds.is("bounded_type")) {
+    for (Node b : bounds.namedChildren()) {
+      if (b.is("bounded_type") || b.is("dynamic_type") || b.is("abstract_type")) {
+        auto inner = boundNames(b);
+        out.insert(inner.begin(), inner.end());
+      } else {
+        add(b);
+      }
+    }
+  } else if (bounds.is("dynamic_type") || bounds.is("abstract_type")) {
+    add(bounds.field("trait"));
+  }
+  return out;
+}
+
+/// Does a by-value parameter of this type hold a value of type `part`? Then a `part` that is not
+/// Send already made the async fn's future not Send.
+bool holds(Node param, Node part) {
+  if (rust::sameTokens(param, part)) return true;
+  if (param.is("tuple_type") || param.is("array_type")) {
+    for (Node t : param.namedChildren())
+      if (holds(t, part)) return true;
+    return false;
+  }
+  static constexpr std::array<std::string_view, 6> kOwning = {"Box", "Vec", "Option", "Result", "Arc", "VecDeque"};
+  if (!contains(kOwning, typeName(param))) return false;
+  for (Node a : typeArguments(param))
+    if (holds(a, part)) return true;
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the file says about types: enough to tell Send/Sync and drop glue for the common cases,
+// "unknown" otherwise. Purely syntactic; definitions are looked up by name in this file.
+
+enum class Answer { Yes, Unknown, No };  // in order of precedence when combining
+
+struct Verdict {
+  Answer answer = Answer::Yes;
+  std::string culprit;  // the innermost type that decided a No or Unknown, and why: "`Rc<u32>` is not Send"
+  static Verdict no(std::string why) { return {Answer::No, std::move(why)}; }
+  static Verdict unknown(std::string why) { return {Answer::Unknown, std::move(why)}; }
+  /// No beats Unknown beats Yes.
+  Verdict& operator&=(const Verdict& other) {
+    if (other.answer > answer) *this = other;
+    return *this;
+  }
+};
+
+enum class AutoTrait { Send, Sync };
+
+class TypeFacts {
+ public:
+  TypeFacts(Node root, const rust::Function* fn) {
+    collectDefinitions(root);
+    if (fn) {
+      addGenerics(fn->typeParameters, fn->whereClause);
+      if (fn->impl) {
+        selfType_ = fn->impl.field("type");
+        Node where;
+        for (Node c : fn->impl.namedChildren())
+          if (c.is("where_clause")) where = c;
+        addGenerics(fn->impl.field("type_parameters"), where);
+      }
+    }
+  }
+
+  Node selfType() const { return selfType_; }
+
+  /// Whether `type` is Send / Sync. Parts of it that a by-value parameter already holds
+  /// (`carriers`) count as Yes: if they were not Send, neither was the async fn's future.
+  Verdict check(Node type, AutoTrait trait, std::vector<Node> carriers = {}) const {
+    std::set<std::string, std::less<>> visiting;
+    carriers_ = std::move(carriers);
+    Verdict v = check(type, trait, visiting);
+    carriers_.clear();
+    return v;
+  }
+
+  /// True if values of `type` have nothing to run when dropped.
+  bool noDropGlue(Node type) const {
+    std::string_view k = type.kind();
+    if (contains(std::array<std::string_view, 6>{"reference_type", "pointer_type", "primitive_type", "unit_type",
+                                                 "never_type", "function_type"},
+                 k))
+      return true;
+    if (k == "tuple_type" || k == "array_type") {
+      for (Node t : type.namedChildren())
+        if (!t.is("integer_literal") && !t.is("identifier") && !noDropGlue(t)) return false;
+      return true;
+    }
+    std::string_view name = typeName(type);
+    if (name == "Self") return selfType_ && noDropGlue(selfType_);
+    if (auto g = generics_.find(name); g != generics_.end()) return g->second.count("Copy") > 0;
+    if (copyTypes_.count(name)) return true;
+    if (name == "PhantomData") return true;
+    if (name == "Option") {
+      auto args = typeArguments(type);
+      return args.size() == 1 && noDropGlue(args[0]);
+    }
+    return false;
+  }
+
+  /// True if an expression of this declared type can take the tail's type as written without a
+  /// coercion (`&String` -> `&str`, `Box<T>` -> `Box<dyn Trait>` and so on), which `ready(..)`
+  /// would not apply: primitives, `String`, type parameters, this file's own non-generic types.
+  bool coercionFree(Node type) const {
+    if (type.is("primitive_type") || type.is("unit_type")) return true;
+    if (type.is("tuple_type")) {
+      for (Node t : type.namedChildren())
+        if (!coercionFree(t)) return false;
+      return true;
+    }
+    if (!type.is("type_identifier")) return false;
+    std::string_view name = type.text();
+    if (name == "String" || name == "Self" || generics_.count(name)) return true;
+    auto def = definitions_.find(name);
+    return def != definitions_.end() && !def->second.is("type_item") && !def->second.field("type_parameters");
+  }
+
+ private:
+  using Bounds = std::set<std::string, std::less<>>;
+
+  void collectDefinitions(Node root) {
+    walk(root, [&](Node n) {
+      std::string_view k = n.kind();
+      if (k == "struct_item" || k == "enum_item" || k == "union_item" || k == "type_item") {
+        std::string name(n.field("name").text());
+        definitions_[name] = n;
+        for (Node a : outerAttributes(n)) {
+          std::string_view text = a.text();
+          if (text.find("derive") != std::string_view::npos && text.find("Copy") != std::string_view::npos)
+            copyTypes_.insert(name);
+        }
+      }
+      if (k == "impl_item" && n.field("trait")) {
+        std::string_view trait = typeName(n.field("trait"));
+        std::string_view self = typeName(n.field("type"));
+        if (trait == "Send") sendImpls_.emplace(self);
+        if (trait == "Sync") syncImpls_.emplace(self);
+      }
+      if (k == "use_declaration") {
+        std::string_view text = n.text();
+        if (text.find("rc::") != std::string_view::npos && text.find("Weak") != std::string_view::npos)
+          rcWeakImported_ = true;
+      }
+      return true;
+    });
+  }
+
+  void addGenerics(Node typeParameters, Node whereClause) {
+    if (typeParameters)
+      for (Node p : typeParameters.namedChildren())
+        if (p.is("type_parameter")) generics_[std::string(p.field("name").text())] = boundNames(p.field("bounds"));
+    if (whereClause)
+      for (Node pred : whereClause.namedChildren())
+        if (pred.is("where_predicate")) {
+          auto more = boundNames(pred.field("bounds"));
+          auto g = generics_.find(pred.field("left").text());
+          if (g != generics_.end()) g->second.insert(more.begin(), more.end());
+        }
+  }
+
+  Verdict allOf(const std::vector<Node>& types, AutoTrait trait, std::set<std::string, std::less<>>& visiting) const {
+    Verdict v;
+    for (Node t : types) v &= check(t, trait, visiting);
+    return v;
+  }
+
+  Verdict check(Node type, AutoTrait trait, std::set<std::string, std::less<>>& visiting) const {
+    std::string_view traitName = trait == AutoTrait::Send ? "Send" : "Sync";
+    for (Node carrier : carriers_)
+      if (trait == AutoTrait::Send && holds(carrier, type)) return {};
+    std::string_view k = type.kind();
+    if (contains(std::array<std::string_view, 4>{"primitive_type", "unit_type", "never_type", "function_type"}, k))
+      return {};
+    if (k == "pointer_type") return Verdict::no(quote(type) + " is a raw pointer");
+    if (k == "reference_type") {
+      bool mut = false;
+      for (Node c : type.children()) mut |= c.is("mutable_specifier");
+      // `&T` is Send when T is Sync; `&mut T` when T is Send; both are Sync when T is Sync.
+      return check(type.field("type"), mut && trait == AutoTrait::Send ? AutoTrait::Send : AutoTrait::Sync, visiting);
+    }
+    if (k == "tuple_type" || k == "array_type") {
+      std::vector<Node> parts;
+      for (Node t : type.namedChildren())
+        if (!t.is("integer_literal") && !t.is("identifier")) parts.push_back(t);
+      return allOf(parts, trait, visiting);
+    }
+    if (k == "dynamic_type" || k == "abstract_type" || k == "bounded_type") {
+      Node base = k == "bounded_type" ? firstNamedChild(type) : type;
+      while (base.is("bounded_type")) base = firstNamedChild(base);
+      if (boundNames(type).count(traitName)) return {};
+      if (base.is("dynamic_type")) return Verdict::no(quote(type) + " has no `+ " + std::string(traitName) + "`");
+      return Verdict::unknown(quote(type) + " has no `+ " + std::string(traitName) + "`");
+    }
+    std::string_view name = typeName(type);
+    if (name.empty()) return Verdict::unknown(quote(type) + " is not a type this check knows");
+    auto args = typeArguments(type);
+    if (name == "Self") return selfType_ ? check(selfType_, trait, visiting) : Verdict::unknown("`Self` is not known here");
+    if (auto g = generics_.find(name); g != generics_.end())
+      return g->second.count(traitName) ? Verdict{} : Verdict::unknown(quote(type) + " has no `" + std::string(traitName) + "` bound");
+    if (auto def = definitions_.find(name); def != definitions_.end())
+      return checkDefinition(def->second, type, trait, visiting);
+    return checkStd(type, name, args, trait, visiting);
+  }
+
+  Verdict checkDefinition(Node def, Node use, AutoTrait trait, std::set<std::string, std::less<>>& visiting) const {
+    std::string name(def.field("name").text());
+    if ((trait == AutoTrait::Send ? sendImpls_ : syncImpls_).count(name)) return {};
+    if (!visiting.insert(name).second) return {};  // recursive type: decided by its other fields
+    Verdict v;
+    if (def.is("type_item")) {
+      v = check(def.field("type"), trait, visiting);
+    } else {
+      // Fields that mention the definition's own type parameters are decided by the use's arguments.
+      Bounds own;
+      if (Node params = def.field("type_parameters"))
+        for (Node p : params.namedChildren())
+          if (p.is("type_parameter")) own.emplace(p.field("name").text());
+      walk(def.field("body"), [&](Node n) {
+        if (n.is("function_item") || n.is("impl_item")) return false;
+        Node parent = n.parent();
+        bool isFieldType = parent.is("field_declaration") ? n == parent.field("type")
+                                                          : parent.is("ordered_field_declaration_list") && n.isNamed() &&
+                                                                !n.is("visibility_modifier") && !n.is("attribute_item");
+        if (!isFieldType) return true;
+        if (!own.count(typeName(n))) v &= check(n, trait, visiting);
+        return false;
+      });
+      v &= allOf(typeArguments(use), trait, visiting);
+    }
+    visiting.erase(name);
+    return v;
+  }
+
+  Verdict checkStd(Node type, std::string_view name, const std::vector<Node>& args, AutoTrait trait,
+                   std::set<std::string, std::less<>>& visiting) const {
+    static constexpr std::array<std::string_view, 8> kNeverSend = {
+        "Rc", "Ref", "RefMut", "MutexGuard", "RwLockReadGuard", "RwLockWriteGuard", "ReentrantLockGuard", "NonNull"};
+    static constexpr std::array<std::string_view, 9> kNeverSync = {
+        "Rc", "Ref", "RefMut", "Cell", "RefCell", "UnsafeCell", "OnceCell", "NonNull", "Receiver"};
+    static constexpr std::array<std::string_view, 14> kPlain = {
+        "String", "str", "PathBuf", "Path", "OsString", "OsStr", "CString", "CStr", "Duration", "Instant",
+        "SystemTime", "Ordering", "Error", "File"};
+    static constexpr std::array<std::string_view, 22> kLikeArguments = {
+        "Box", "Vec", "Option", "Result", "VecDeque", "LinkedList", "HashMap", "HashSet", "BTreeMap", "BTreeSet",
+        "BinaryHeap", "Pin", "Reverse", "Wrapping", "PhantomData", "Cow", "ManuallyDrop", "MaybeUninit", "Mutex",
+        "RwLock", "OnceLock", "LazyLock"};
+    bool rcWeak = name == "Weak" && (type.text().find("rc::") != std::string_view::npos || rcWeakImported_);
+    bool never = trait == AutoTrait::Send ? contains(kNeverSend, name) : contains(kNeverSync, name);
+    if (never || rcWeak) return Verdict::no(quote(type) + " is not " + std::string(trait == AutoTrait::Send ? "Send" : "Sync"));
+    if (contains(kPlain, name) || name.substr(0, 6) == "Atomic") return {};
+    if ((name == "Cell" || name == "RefCell") && trait == AutoTrait::Send) return allOf(args, trait, visiting);
+    if (name == "Arc" || name == "Weak") {  // Send and Sync when the content is both
+      Verdict v = allOf(args, AutoTrait::Send, visiting);
+      v &= allOf(args, AutoTrait::Sync, visiting);
+      return v;
+    }
+    if (contains(kLikeArguments, name)) return allOf(args, trait, visiting);
+    return Verdict::unknown(quote(type) + " is not defined in this file");
+  }
+
+  std::map<std::string, Node, std::less<>> definitions_;
+  std::set<std::string, std::less<>> copyTypes_, sendImpls_, syncImpls_;
+  std::map<std::string, Bounds, std::less<>> generics_;
+  Node selfType_;
+  bool rcWeakImported_ = false;
+  mutable std::vector<Node> carriers_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The shape: an `async fn` with a body, or an `async` block, with no `.await` of its own.
+
+struct Candidate {
+  std::optional<rust::Function> fn;  // the fn form
+  Node asyncBlock;                   // the block form
+  Node body;                         // the block that runs when the future is first polled
+  bool isMove = false;
+};
+
+/// Macros that expand to `.await`: `join!`, `select!` and friends from tokio/futures/std.
+bool knownAwaitingMacro(std::string_view name) {
+  static constexpr std::array<std::string_view, 7> kAwaiting = {"join", "try_join", "select", "select_biased",
+                                                                "pending", "join_all", "try_select"};
+  return contains(kAwaiting, name);
+}
+
+/// Std macros that never expand to `.await`, `return` or `?`.
+bool knownSyncMacro(std::string_view name) {
+  static constexpr std::array<std::string_view, 30> kSync = {
+      "println", "print", "eprintln", "eprint", "format", "format_args", "write", "writeln", "vec", "assert",
+      "assert_eq", "assert_ne", "debug_assert", "debug_assert_eq", "debug_assert_ne", "panic", "unreachable",
+      "todo", "unimplemented", "dbg", "matches", "concat", "stringify", "line", "column", "file", "module_path",
+      "env", "include_str", "cfg"};
+  return contains(kSync, name);
+}
+
+/// Every macro invocation in the future's own code, with its name's last path segment, including
+/// invocations nested in another macro's tokens.
+std::vector<std::pair<Node, std::string_view>> macroCalls(Node body) {
+  std::vector<std::pair<Node, std::string_view>> out;
+  walkSameFuture(body, [&](Node n) {
+    if (n.is("macro_invocation")) {
+      Node path = n.field("macro");
+      if (path.is("scoped_identifier")) path = path.field("name");
+      out.emplace_back(n, path.text());
+    } else if (n.is("identifier") && n.parent().is("token_tree") && n.nextSibling().kind() == "!") {
+      out.emplace_back(n, n.text());
+    }
+    return true;
+  });
+  return out;
+}
+
+/// `macro_rules!` definitions in the file whose expansion contains `.await`.
+std::set<std::string, std::less<>> awaitingMacroRules(Node root) {
+  std::set<std::string, std::less<>> out;
+  walk(root, [&](Node n) {
+    if (!n.is("macro_definition")) return true;
+    if (n.text().find(".await") != std::string_view::npos) out.emplace(n.field("name").text());
+    return false;
+  });
+  return out;
+}
+
+bool awaitsThroughMacro(Node body, const std::set<std::string, std::less<>>& awaitingRules) {
+  for (auto& [call, name] : macroCalls(body))
+    if (knownAwaitingMacro(name) || awaitingRules.count(name)) return true;
+  return false;
+}
+
+std::vector<Candidate> findCandidates(const RuleInput& input) {
+  std::vector<Candidate> out;
+  auto awaitingRules = awaitingMacroRules(input.tree.root());
+  auto noAwait = [&](Node body) {
+    return rust::awaitsIn(body).empty() && !awaitsThroughMacro(body, awaitingRules);
+  };
+  walk(input.tree.root(), [&](Node n) {
+    if (n.is("macro_invocation") || n.is("macro_definition")) return false;
+    if (n.is("function_item")) {
+      auto fn = rust::asFunction(n);
+      // A trait's own `async fn` declares the interface its impls follow: left alone.
+      if (fn && fn->isAsync && fn->body && !fn->inTraitDefinition && !rust::insideMacro(n) && noAwait(fn->body))
+        out.push_back({fn, Node{}, fn->body, false});
+    } else if (n.is("async_block")) {
+      Node block = n.namedChildren().empty() ? Node{} : n.namedChildren().back();
+      bool isMove = false;
+      for (Node c : n.children()) isMove |= c.kind() == "move";
+      if (block.is("block") && !rust::insideMacro(n) && noAwait(block)) out.push_back({std::nullopt, n, block, isMove});
+    }
+    return true;
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Safety conditions. Each returns the problem it finds, with how bad it is and where.
+
+struct Problem {
+  Applicability level;  // Unsafe or Unavailable
+  std::string reason;
+  Node at;
+};
+
+std::string subject(const Candidate& c) {
+  return c.fn ? "`" + std::string(c.fn->name.text()) + "` is called" : "the block is created";
+}
+
+/// An attribute macro receives the item as written; a rewrite changes what it gets.
+std::optional<Problem> attributeMacro(const Candidate& c) {
+  for (Node item = c.fn ? c.fn->item : c.asyncBlock; item; item = item.parent()) {
+    if (!item.is("function_item") && !item.is("impl_item") && !item.is("trait_item") && !item.is("mod_item"))
+      continue;
+    for (Node attribute : outerAttributes(item))
+      if (rust::isAttributeMacro(attribute))
+        return Problem{Applicability::Unavailable,
+                       quote(attribute) + " is an attribute macro: it needs the code it is given as written", attribute};
+  }
+  return std::nullopt;
+}
+
+/// A macro from elsewhere may expand to `.await` (or `return`, `?`), which `ready(..)` cannot hold.
+std::optional<Problem> opaqueMacro(const Candidate& c, const std::set<std::string, std::less<>>& fileMacros) {
+  for (auto& [call, name] : macroCalls(c.body))
+    if (!knownSyncMacro(name) && !fileMacros.count(name))
+      return Problem{Applicability::Unavailable,
+                     "cannot tell whether macro `" + std::string(name) + "!` expands to an `.await` or a `return`",
+                     call};
+  return std::nullopt;
+}
+
+/// `return` and `?` leave the async fn / block; inside `ready(..)` they would leave the outer fn.
+std::optional<Problem> earlyReturn(const Candidate& c) {
+  std::optional<Problem> found;
+  walkSameFuture(c.body, [&](Node n) {
+    if (found) return false;
+    bool isReturn = n.is("return_expression") || n.is("try_expression");
+    if (n.parent().is("token_tree") && (n.kind() == "return" || n.kind() == "?")) isReturn = true;
+    if (isReturn)
+      found = Problem{Applicability::Unavailable,
+                      "the body returns early with " + quote(n.parent().is("token_tree") ? n.parent() : n) +
+                          ": `core::future::ready(..)` needs a single value",
+                      n};
+    return !found;
+  });
+  return found;
+}
+
+/// Parameters / captured variables moved whole by the body: used as a value (not borrowed, not
+/// projected) where the body always evaluates it: the tail, `let` initialisers, top-level
+/// statements, descending through tuples, arrays, struct literals, call arguments, assignments.
+std::set<std::string, std::less<>> movedWhole(Node body) {
+  std::set<std::string, std::less<>> out;
+  std::vector<Node> work = rust::blockItems(body);
+  while (!work.empty()) {
+    Node e = rust::unparenthesize(work.back());
+    work.pop_back();
+    std::string_view k = e.kind();
+    if (k == "identifier" || k == "self") {
+      out.emplace(e.text());
+    } else if (k == "expression_statement" || k == "tuple_expression" || k == "array_expression" ||
+               k == "arguments" || k == "field_initializer_list") {
+      for (Node c : e.namedChildren()) work.push_back(c);
+    } else if (k == "let_declaration" || k == "field_initializer") {
+      if (Node v = e.field("value")) work.push_back(v);
+    } else if (k == "shorthand_field_initializer") {
+      work.push_back(firstNamedChild(e));
+    } else if (k == "struct_expression") {
+      work.push_back(e.field("body"));
+    } else if (k == "call_expression") {
+      work.push_back(e.field("arguments"));
+    } else if (k == "assignment_expression") {
+      work.push_back(e.field("right"));
+    }
+  }
+  return out;
+}
+
+std::string bindingName(Node pattern) {
+  if (pattern.is("identifier")) return std::string(pattern.text());
+  if (pattern.is("mut_pattern")) return bindingName(firstNamedChild(pattern));
+  return "";
+}
+
+/// Every parameter with drop glue must be moved whole into the body: otherwise the async fn
+/// drops it after the first poll, the rewrite when the fn is called.
+std::optional<Problem> paramDroppedEarlier(const Candidate& c, const TypeFacts& types) {
+  auto moved = movedWhole(c.body);
+  std::string fnName(c.fn->name.text());
+  for (Node p : c.fn->parameters.namedChildren()) {
+    std::string name;
+    bool dropFree = false;
+    if (p.is("self_parameter")) {
+      name = "self";
+      bool byReference = false;
+      for (Node t : p.children()) byReference |= t.kind() == "&";
+      dropFree = byReference || (types.selfType() && types.noDropGlue(types.selfType()));
+    } else if (p.is("parameter")) {
+      name = bindingName(p.field("pattern"));
+      if (p.field("pattern").is("self")) name = "self";
+      dropFree = types.noDropGlue(p.field("type"));
+    } else {
+      continue;  // attributes, variadics
+    }
+    if (dropFree || (!name.empty() && moved.count(name))) continue;
+    std::string what = name.empty() ? "parameter " + quote(p) : "parameter `" + name + "`";
+    return Problem{Applicability::Unavailable,
+                   what + " is not moved into the result: the `async fn` drops it after the first poll, "
+                          "the rewrite would drop it when `" + fnName + "` is called",
+                   p};
+  }
+  return std::nullopt;
+}
+
+/// Where a name used in an `async move` block was bound before it, and the type it was given
+/// (a typed parameter or `let`, `&self`, or a literal initialiser), if any.
+struct Binding {
+  Node pattern;
+  Node type;
+  bool dropFree = false;
+};
+
+std::optional<Binding> bindingBefore(Node asyncBlock, std::string_view name, const TypeFacts& types) {
+  Node scope = asyncBlock;
+  while (scope && !scope.is("function_item") && !scope.is("source_file")) scope = scope.parent();
+  std::optional<Binding> found;
+  walk(scope, [&](Node n) {
+    if (n.begin() >= asyncBlock.begin()) return false;
+    if (n.is("self_parameter") && name == "self") {
+      bool byReference = false;
+      for (Node t : n.children()) byReference |= t.kind() == "&";
+      found = Binding{n, Node{}, byReference || (types.selfType() && types.noDropGlue(types.selfType()))};
+    }
+    Node parent = n.parent();
+    bool isBinding = n.is("identifier") && n.text() == name && parent &&
+                     (n == parent.field("pattern") || parent.is("mut_pattern") || parent.is("closure_parameters") ||
+                      parent.is("tuple_pattern") || parent.is("tuple_struct_pattern") ||
+                      parent.is("field_pattern") || parent.is("match_pattern") || parent.is("or_pattern") ||
+                      parent.is("captured_pattern"));
+    if (isBinding) {
+      Node declaration = parent.is("mut_pattern") ? parent.parent() : parent;
+      Node type = (declaration.is("parameter") || declaration.is("let_declaration")) ? declaration.field("type") : Node{};
+      Node value = declaration.is("let_declaration") && !type ? declaration.field("value") : Node{};
+      bool literal = value && (value.is("integer_literal") || value.is("float_literal") ||
+                               value.is("boolean_literal") || value.is("char_literal") || value.is("string_literal"));
+      found = Binding{n, type, literal || (type && types.noDropGlue(type))};
+    }
+    return true;
+  });
+  return found;
+}
+
+/// An `async move` block owns what it captures and drops it when it completes; `ready(..)` only
+/// uses the variables, which stay in the enclosing scope until it ends.
+std::optional<Problem> captureDroppedElsewhere(const Candidate& c, const TypeFacts& types) {
+  if (!c.isMove) return std::nullopt;
+  auto moved = movedWhole(c.body);
+  std::optional<Problem> found;
+  walk(c.body, [&](Node n) {
+    if (found || n.is("scoped_identifier") || n.is("field_identifier")) return false;
+    Node parent = n.parent();
+    bool isUse = (n.is("identifier") || n.is("self")) && !(parent.is("macro_invocation") && n == parent.field("macro"));
+    if (!isUse || moved.count(n.text())) return true;
+    auto binding = bindingBefore(c.asyncBlock, n.text(), types);
+    if (binding && !binding->dropFree)
+      found = Problem{Applicability::Unavailable,
+                      "`" + std::string(n.text()) +
+                          "` is moved into the `async move` block, which drops it when it completes; after the "
+                          "rewrite it would stay in the enclosing scope until that ends",
+                      n};
+    return true;
+  });
+  return found;
+}
+
+/// "the output `Wrapper` is not Send: `Rc<u32>` is not Send", or just "the output `Rc<u32>` is not Send".
+std::string notSend(std::string_view what, Node type, const Verdict& v) {
+  std::string head = std::string(what) + " " + quote(type) + " is not Send";
+  return v.culprit == quote(type) + " is not Send" ? head : head + " (" + v.culprit + ")";
+}
+
+/// The async fn's future was Send when every parameter was (nothing is held across an await
+/// here); `Ready<T>` is Send when the output is. A rewrite must not turn one into the other.
+std::optional<Problem> outputNotSend(const Candidate& c, const TypeFacts& types) {
+  Node output = c.fn->returnType;
+  if (!output) return std::nullopt;
+  std::vector<Node> byValue;
+  for (Node p : c.fn->parameters.namedChildren()) {
+    Node type = p.is("parameter") ? p.field("type") : Node{};
+    bool selfByValue = p.is("self_parameter") && p.text().find('&') == std::string_view::npos;
+    if (selfByValue) type = types.selfType();
+    if (!type) continue;
+    // Already not Send: the rewrite loses nothing.
+    if (types.check(type, AutoTrait::Send).answer == Answer::No) return std::nullopt;
+    if (p.is("self_parameter") && !selfByValue && types.selfType() &&
+        types.check(types.selfType(), AutoTrait::Sync).answer == Answer::No)
+      return std::nullopt;
+    byValue.push_back(type);
+  }
+  Verdict v = types.check(output, AutoTrait::Send, byValue);
+  if (v.answer == Answer::Yes) return std::nullopt;
+  if (v.answer == Answer::No)
+    return Problem{Applicability::Unavailable,
+                   notSend("the output", output, v) + ": `Ready<" + std::string(output.text()) +
+                       ">` would not be Send, while the `async fn`'s future was",
+                   output};
+  return Problem{Applicability::Unsafe,
+                 "cannot tell whether the output " + quote(output) + " is Send (" + v.culprit +
+                     "); if it is not, the returned future stops being Send",
+                 output};
+}
+
+/// The block form's value is built from literals and captured variables (which the block's
+/// future held already); only the types it names can make `Ready<..>` lose Send.
+std::optional<Problem> blockValueNotSend(const Candidate& c, const TypeFacts& types) {
+  Node tail = rust::blockTail(c.body);
+  if (!tail) return std::nullopt;
+  std::optional<Problem> found;
+  walk(tail, [&](Node n) {
+    if (found) return false;
+    Node named;
+    if (n.is("struct_expression")) named = n.field("name");
+    if (n.is("type_cast_expression")) named = n.field("type");
+    if (!named) return true;
+    if (named.is("generic_type_with_turbofish")) named = named.field("type");
+    Verdict v = types.check(named, AutoTrait::Send);
+    if (v.answer == Answer::No)
+      found = Problem{Applicability::Unavailable, notSend("the value", tail, v), n};
+    else if (v.answer == Answer::Unknown)
+      found = Problem{Applicability::Unsafe,
+                      "cannot tell whether the value " + quote(tail) + " is Send (" + v.culprit + ")", n};
+    return !found;
+  });
+  return found;
+}
+
+/// The body now runs when the fn is called / the block is created, not when first polled: only
+/// a single pure tail expression cannot tell the difference.
+std::optional<Problem> bodyRunsEarlier(const Candidate& c) {
+  auto items = rust::blockItems(c.body);
+  Node tail = rust::blockTail(c.body);
+  std::string when = "the body now runs when " + subject(c) + ", not when its future is first polled: ";
+  if (items.size() > (tail ? 1u : 0u))
+    return Problem{Applicability::Unsafe, when + quote(items[0]) + " may run code or panic", items[0]};
+  std::string why;
+  if (tail && !rust::isPure(tail, &why)) return Problem{Applicability::Unsafe, when + why, tail};
+  return std::nullopt;
+}
+
+bool isUnit(Node type) { return !type || type.is("unit_type"); }
+
+std::optional<Problem> noValue(const Candidate& c) {
+  if (!c.fn || rust::blockTail(c.body) || isUnit(c.fn->returnType)) return std::nullopt;
+  return Problem{Applicability::Unavailable, "the body ends without a value (it diverges)", c.body};
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rewrite.
+
+/// `Future` as this fn can name it: the 2024 prelude has it; in 2021 only a `use` in scope does.
+bool futureInScope(Node fnItem, Edition edition) {
+  Node root = fnItem;
+  while (root.parent()) root = root.parent();
+  bool definedHere = false;
+  walk(root, [&](Node n) {
+    bool isType = n.is("struct_item") || n.is("enum_item") || n.is("union_item") || n.is("trait_item") ||
+                  n.is("type_item");
+    if (isType && n.field("name").text() == "Future") definedHere = true;
+    if (n.is("use_as_clause") && n.field("alias").text() == "Future") definedHere = true;
+    return !definedHere;
+  });
+  if (edition >= Edition::E2024) return !definedHere;
+  for (Node scope = fnItem.parent(); scope; scope = scope.parent()) {
+    if (!scope.is("block") && !scope.is("declaration_list") && !scope.is("source_file")) continue;
+    for (Node item : scope.namedChildren()) {
+      if (!item.is("use_declaration")) continue;
+      Node arg = item.field("argument");
+      bool imports = false;
+      walk(arg, [&](Node n) {
+        bool lastSegment = n.is("identifier") && n.text() == "Future" &&
+                           (n == arg || n.parent().is("use_list") ||
+                            (n.parent().is("scoped_identifier") && n == n.parent().field("name") &&
+                             (n.parent() == arg || n.parent().parent().is("use_list"))));
+        imports |= lastSegment;
+        return !n.is("use_as_clause");
+      });
+      if (imports) return !definedHere;
+    }
+    if (scope.is("source_file") || scope.parent().is("mod_item")) break;
+  }
+  return false;
+}
+
+/// True if `expr` has exactly `type` with no coercion: a type nothing coerces to, a parameter
+/// declared with that type, or a tuple of such.
+bool hasTypeAsWritten(const rust::Function& fn, Node expr, Node type, const TypeFacts& types) {
+  expr = rust::unparenthesize(expr);
+  if (types.coercionFree(type)) return true;
+  if (expr.is("identifier"))
+    for (Node p : fn.parameters.namedChildren())
+      if (p.is("parameter") && bindingName(p.field("pattern")) == expr.text() && rust::sameTokens(p.field("type"), type))
+        return true;
+  if (expr.is("tuple_expression") && type.is("tuple_type")) {
+    auto values = expr.namedChildren(), parts = type.namedChildren();
+    if (values.size() != parts.size()) return false;
+    for (size_t i = 0; i < values.size(); ++i)
+      if (!hasTypeAsWritten(fn, values[i], parts[i], types)) return false;
+    return true;
+  }
+  return false;
+}
+
+/// The tail may rely on a coercion to the declared output (`&String` -> `&str`), which
+/// `ready(..)` would not apply: then the output type is spelled out, `ready::<&str>(..)`.
+bool needsTypeHint(const rust::Function& fn, Node tail, const TypeFacts& types) {
+  Node output = fn.returnType;
+  return output && output.text().find("impl ") == std::string_view::npos &&
+         !hasTypeAsWritten(fn, tail, output, types);
+}
+
+/// Inserts `core::future::ready(())` as the last item of a block that has no tail.
+TextEdit appendReadyUnit(std::string_view text, Node block) {
+  uint32_t close = block.end() - 1;
+  auto items = rust::blockItems(block);
+  uint32_t afterItems = items.empty() ? block.begin() + 1 : items.back().end();
+  std::string_view gap = text.substr(afterItems, close - afterItems);
+  std::string ready = std::string(kReady) + "(())";
+  if (gap.find('\n') == std::string_view::npos) return {{close, close}, (gap.empty() ? " " : "") + ready + " "};
+  // `}` on its own line: the new line goes just before it, indented like the statements.
+  uint32_t lineStart = close - static_cast<uint32_t>(rust::lineIndent(text, close).size());
+  std::string indent = items.empty() ? std::string(rust::lineIndent(text, close)) + "    "
+                                     : std::string(rust::lineIndent(text, items.back().begin()));
+  return {{lineStart, lineStart}, indent + ready + "\n"};
+}
+
+std::vector<TextEdit> fnRewrite(const Candidate& c, const RuleInput& input, const TypeFacts& types) {
+  const rust::Function& fn = *c.fn;
+  std::vector<TextEdit> edits;
+  for (Node m : fn.item.namedChildren())
+    if (m.is("function_modifiers"))
+      for (Node token : m.children())
+        if (token.kind() == "async") {
+          uint32_t end = token.end();
+          while (end < input.text.size() && (input.text[end] == ' ' || input.text[end] == '\t')) ++end;
+          edits.push_back({{token.begin(), end}, ""});
+        }
+  std::string future = futureInScope(fn.item, input.project.edition) ? "Future" : "core::future::Future";
+  std::string output = fn.returnType ? std::string(fn.returnType.text()) : "()";
+  std::string signature = "impl " + future + "<Output = " + output + ">";
+  if (fn.returnType)
+    edits.push_back({{fn.returnType.begin(), fn.returnType.end()}, signature});
+  else
+    edits.push_back({{fn.parameters.end(), fn.parameters.end()}, " -> " + signature});
+  if (Node tail = rust::blockTail(c.body)) {
+    std::string hint = needsTypeHint(fn, tail, types) ? "::<" + output + ">" : "";
+    edits.push_back({{tail.begin(), tail.end()}, std::string(kReady) + hint + "(" + std::string(tail.text()) + ")"});
+  } else {
+    edits.push_back(appendReadyUnit(input.text, c.body));
+  }
+  return edits;
+}
+
+std::vector<TextEdit> blockRewrite(const Candidate& c) {
+  Node tail = rust::blockTail(c.body);
+  std::string_view value = rust::blockItems(c.body).empty() ? "()" : c.body.text();
+  if (tail && rust::blockItems(c.body).size() == 1) value = tail.text();
+  return {{{c.asyncBlock.begin(), c.asyncBlock.end()}, std::string(kReady) + "(" + std::string(value) + ")"}};
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class ReadyFuture : public Rule {
+ public:
+  std::string_view id() const override { return kCheck; }
+  std::string_view summary() const override {
+    return "an `async fn` or async block that never awaits: return `core::future::ready(..)` instead";
+  }
+  Language language() const override { return Language::Rust; }
+
+  std::vector<Finding> check(const RuleInput& input) const override {
+    std::vector<Finding> findings;
+    if (input.project.edition == Edition::E2015) return findings;  // no `async` before 2018
+    std::set<std::string, std::less<>> fileMacros;
+    walk(input.tree.root(), [&](Node n) {
+      if (n.is("macro_definition")) fileMacros.emplace(n.field("name").text());
+      return !n.is("macro_definition");
+    });
+    for (const Candidate& c : findCandidates(input)) findings.push_back(finding(c, input, fileMacros));
+    return findings;
+  }
+
+ private:
+  static Finding finding(const Candidate& c, const RuleInput& input,
+                         const std::set<std::string, std::less<>>& fileMacros) {
+    TypeFacts types(input.tree.root(), c.fn ? &*c.fn : nullptr);
+    std::vector<std::optional<Problem>> problems = {attributeMacro(c), opaqueMacro(c, fileMacros), earlyReturn(c),
+                                                     noValue(c)};
+    if (c.fn) {
+      problems.push_back(outputNotSend(c, types));
+      problems.push_back(paramDroppedEarlier(c, types));
+    } else {
+      problems.push_back(blockValueNotSend(c, types));
+      problems.push_back(captureDroppedElsewhere(c, types));
+    }
+    problems.push_back(bodyRunsEarlier(c));
+
+    Finding f;
+    f.check = std::string(kCheck);
+    if (c.fn) {
+      f.message = "`async fn " + std::string(c.fn->name.text()) + "` never awaits: " + std::string(kCost);
+      f.range = {c.fn->item.begin(), c.fn->name.end()};
+      for (Node m : c.fn->item.namedChildren())
+        if (m.is("function_modifiers")) f.range.begin = m.begin();
+    } else {
+      f.message = "this async block never awaits: " + std::string(kCost);
+      f.range = {c.asyncBlock.begin(), c.body.begin()};
+    }
+    std::string unsafeReasons;
+    for (const auto& p : problems) {
+      if (!p) continue;
+      f.notes.push_back({{p->at.begin(), p->at.end()}, p->reason});
+      if (p->level == Applicability::Unavailable) {
+        f.fix = Fix::unavailable(p->reason);
+        return f;
+      }
+      unsafeReasons += (unsafeReasons.empty() ? "" : "; ") + p->reason;
+    }
+    std::string description = c.fn ? "make `" + std::string(c.fn->name.text()) +
+                                         "` a plain `fn` that returns `core::future::ready(..)`"
+                                   : "replace the async block with `core::future::ready(..)`";
+    auto edits = c.fn ? fnRewrite(c, input, types) : blockRewrite(c);
+    f.fix = unsafeReasons.empty() ? Fix::safe(description, edits) : Fix::unsafe(description, unsafeReasons, edits);
+    return f;
+  }
+};
+
+CORO_FIX_REGISTER_RULE(ReadyFuture);
+
+}  // namespace
+}  // namespace corofix
