@@ -7,7 +7,8 @@
 #   2. installs ast-grep from npm as pinned by bench/package-lock.json;
 #   3. runs `coro-fix --quiet --format json -j N` and `ast-grep scan` with bench/ast-grep's rules
 #      (the same syntactic shapes coro-fix's checks start from), best of $RUNS each;
-#   4. verifies by checksum that coro-fix (in check mode) modified no file.
+#   4. verifies by checksum that coro-fix (in check mode) modified no file;
+#   5. prints the times, their ratio, and the findings / matches per check.
 #
 # Usage: bash bench/bench.sh             (after building coro-fix)
 #   CORO_FIX=path  the coro-fix binary (default: build/coro-fix)
@@ -53,7 +54,7 @@ expected=$(grep -cE '^[a-z0-9_-]+ *=' "$bench/crates.toml")
 stamp=$bench/node_modules/.installed-from-lock
 if ! cmp -s "$bench/package-lock.json" "$stamp" 2>/dev/null; then
   echo "bench: installing ast-grep from npm (bench/package-lock.json)" >&2
-  (cd "$bench" && npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$bench" && npm ci --no-audit --no-fund --loglevel=error) >&2
   cp "$bench/package-lock.json" "$stamp"
 fi
 ast_grep=$bench/node_modules/.bin/ast-grep
@@ -74,28 +75,38 @@ print(files, size)
 PY
 read -r corpus_files corpus_bytes <"$work/corpus.txt"
 
+# --- 3. the timed runs, and 4. the checksums around them ---
 checksums() { find "${sources[@]}" -type f -print0 | sort -z | xargs -0 sha256sum; }
 checksums >"$work/before.sha256"
 
-# best_of NAME OUT CMD...: runs CMD $runs times with stdout to OUT; prints the best wall time in
-# seconds. Exit status 0 or 1 (findings) is success for both tools.
+# best_of NAME OUT CMD...: runs CMD $runs times, stdout to OUT and stderr to OUT.err; prints the
+# best wall time and that run's CPU time (user + system), in seconds. Exit status 0 or 1
+# (findings) is success for both tools.
 best_of() {
-  local name=$1 out=$2 best="" i start end elapsed rc
-  shift 2
-  for ((i = 1; i <= runs; i++)); do
-    start=$(date +%s%N)
-    "$@" >"$out" 2>"$out.err" && rc=0 || rc=$?
-    end=$(date +%s%N)
-    ((rc <= 1)) || { cat "$out.err" >&2; die "$name exited $rc"; }
-    elapsed=$((end - start))
-    if [ -z "$best" ] || ((elapsed < best)); then best=$elapsed; fi
-    echo "bench: $name run $i: $(awk -v ns="$elapsed" 'BEGIN { printf "%.3f", ns / 1e9 }') s" >&2
-  done
-  awk -v ns="$best" 'BEGIN { printf "%.3f", ns / 1e9 }'
+  python3 - "$runs" "$@" <<'PY'
+import resource, subprocess, sys, time
+runs, name, out, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
+best = None
+for run in range(1, runs + 1):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    with open(out, "w") as stdout, open(out + ".err", "w") as stderr:
+        rc = subprocess.run(cmd, stdout=stdout, stderr=stderr).returncode
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    if rc not in (0, 1):
+        sys.stderr.write(open(out + ".err").read())
+        sys.exit(f"bench: FAIL: {name} " + (f"killed by signal {-rc}" if rc < 0 else f"exited {rc}"))
+    print(f"bench: {name} run {run}: {wall:.3f} s wall, {cpu:.3f} s CPU", file=sys.stderr)
+    if best is None or wall < best[0]:
+        best = (wall, cpu)
+print(f"{best[0]:.3f} {best[1]:.3f}")
+PY
 }
 
-coro_fix_s=$(best_of coro-fix "$work/coro-fix.json" "$coro_fix" --quiet --format json -j "$jobs" "${sources[@]}")
-ast_grep_s=$(best_of ast-grep "$work/ast-grep.jsonl" "$ast_grep" scan -c "$bench/ast-grep/sgconfig.yml" \
+read -r coro_fix_s coro_fix_cpu < <(best_of coro-fix "$work/coro-fix.json" "$coro_fix" --quiet --format json -j "$jobs" "${sources[@]}")
+read -r ast_grep_s ast_grep_cpu < <(best_of ast-grep "$work/ast-grep.jsonl" "$ast_grep" scan -c "$bench/ast-grep/sgconfig.yml" \
   --json=stream --inspect summary -j "$jobs" "${sources[@]}")
 
 checksums >"$work/after.sha256"
@@ -104,10 +115,11 @@ if ! cmp -s "$work/before.sha256" "$work/after.sha256"; then
   die "FAIL: coro-fix in check mode modified files"
 fi
 
-# --- 4. the table ---
-python3 - "$work" "${#sources[@]}" "$corpus_files" "$corpus_bytes" "$coro_fix_s" "$ast_grep_s" "$runs" "$jobs" <<'PY'
-import collections, json, re, sys
-work, crates, files, size, cf_s, ag_s, runs, jobs = sys.argv[1:]
+# --- 5. the table ---
+python3 - "$work" "${#sources[@]}" "$corpus_files" "$corpus_bytes" "$coro_fix_s" "$coro_fix_cpu" "$ast_grep_s" \
+  "$ast_grep_cpu" "$runs" "$jobs" <<'PY'
+import collections, json, os, re, sys
+work, crates, files, size, cf_s, cf_cpu, ag_s, ag_cpu, runs, jobs = sys.argv[1:]
 cf = json.load(open(f"{work}/coro-fix.json"))
 ag = collections.Counter(json.loads(line)["ruleId"] for line in open(f"{work}/ast-grep.jsonl") if line.strip())
 scanned = re.search(r"scannedFileCount=(\d+)", open(f"{work}/ast-grep.jsonl.err").read())
@@ -117,17 +129,20 @@ outcomes = collections.Counter()
 for finding in cf["findings"]:
     outcomes[(finding["check"], finding["fix"]["applicability"])] += 1
 
+load = float(open("/proc/loadavg").read().split()[0])
 print(f"\nCorpus: {crates} crates (bench/crates.toml), {files} .rs files, {int(size) / 1e6:.1f} MB; "
-      f"{jobs} threads, best of {runs} runs\n")
+      f"{jobs} threads, best of {runs} runs; load average {load:.1f} on {os.cpu_count()} cores"
+      + (" (a busy machine: compare CPU times)" if load > os.cpu_count() else "") + "\n")
 rows = [("wall time, s", cf_s, ag_s),
+        ("CPU time, s", cf_cpu, ag_cpu),
         ("files scanned", str(summary["filesScanned"]), scanned.group(1) if scanned else "?"),
         ("throughput, MB/s", f"{int(size) / 1e6 / float(cf_s):.1f}", f"{int(size) / 1e6 / float(ag_s):.1f}")]
 print("| measure          | coro-fix (full check) | ast-grep (4 syntactic rules) |")
 print("|------------------|----------------------:|-----------------------------:|")
 for label, a, b in rows:
     print(f"| {label:<16} | {a:>21} | {b:>28} |")
-print(f"\nast-grep time / coro-fix time: {float(ag_s) / float(cf_s):.2f}"
-      f"  (coro-fix is {float(ag_s) / float(cf_s):.2f}x as fast)\n")
+print(f"\nast-grep / coro-fix: {float(ag_s) / float(cf_s):.2f} in wall time, "
+      f"{float(ag_cpu) / float(cf_cpu):.2f} in CPU time (above 1: coro-fix is faster)\n")
 
 checks = sorted(set(cf_counts) | set(ag))
 print("| check                 | coro-fix findings | safe fix | unsafe fix | no fix | ast-grep matches |")

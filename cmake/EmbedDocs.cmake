@@ -1,5 +1,6 @@
 # Writes a C++ file mapping each rule id (the doc's file name) to its Markdown text, for --explain.
 set(body "#include \"rewriter/rule.h\"\nnamespace corofix {\nconst std::map<std::string_view, std::string_view>& ruleDocs() {\n  static const std::map<std::string_view, std::string_view> docs = {\n")
+string(REPLACE "|" ";" DOCS "${DOCS}")
 foreach(doc ${DOCS})
   get_filename_component(id ${doc} NAME_WE)
   file(READ ${doc} text)

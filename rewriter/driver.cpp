@@ -86,35 +86,60 @@ bool touchesAny(const Fix& fix, const std::vector<TextRange>& ranges) {
   return false;
 }
 
+/// Every comment's range, in order, so each fix's check is a binary search.
+std::vector<TextRange> commentRanges(const SyntaxTree& tree) {
+  std::vector<TextRange> out;
+  walk(tree.root(), [&](Node n) {
+    if (n.isComment()) out.push_back({n.begin(), n.end()});
+    return true;
+  });
+  return out;
+}
+
 /// A fix must keep every comment of the text it replaces (rules place them; this enforces it).
-bool dropsComment(const Fix& fix, const SyntaxTree& tree) {
+bool dropsComment(const Fix& fix, std::string_view text, const std::vector<TextRange>& comments) {
   std::string replacements;
   for (const auto& edit : fix.edits) replacements += edit.replacement;
-  for (const auto& edit : fix.edits)
-    for (Node comment : rust::commentsIn(tree.root(), edit.range.begin, edit.range.end))
-      if (replacements.find(comment.text()) == std::string::npos) return true;
+  for (const auto& edit : fix.edits) {
+    auto it = std::lower_bound(comments.begin(), comments.end(), edit.range.begin,
+                               [](const TextRange& c, uint32_t offset) { return c.begin < offset; });
+    for (; it != comments.end() && it->end <= edit.range.end; ++it)
+      if (replacements.find(text.substr(it->begin, it->end - it->begin)) == std::string::npos) return true;
+  }
   return false;
 }
 
-/// Adds all of a fix's edits to `accepted`, or none if any overlaps an edit already there.
-bool addFix(clang::tooling::Replacements& accepted, const Fix& fix, const std::string& path) {
-  clang::tooling::Replacements candidate = accepted;
-  for (const auto& edit : fix.edits) {
-    if (auto error = candidate.add(clang::tooling::Replacement(path, edit.range.begin,
-                                                               edit.range.end - edit.range.begin, edit.replacement))) {
-      llvm::consumeError(std::move(error));
-      return false;
-    }
+/// The edits accepted so far in a pass; a fix is accepted whole or not at all.
+class AcceptedEdits {
+ public:
+  /// Adds all of `fix`'s edits unless one overlaps (or inserts at the same point as) an accepted one.
+  bool add(const Fix& fix) {
+    for (const auto& edit : fix.edits)
+      if (overlaps(edit.range)) return false;
+    for (const auto& edit : fix.edits) ranges_.emplace(edit.range.begin, edit.range.end);
+    return true;
   }
-  accepted = std::move(candidate);
-  return true;
-}
+
+ private:
+  bool overlaps(TextRange range) const {
+    auto next = ranges_.lower_bound(range.begin);
+    if (next != ranges_.end() && (next->first < range.end || next->first == range.begin)) return true;
+    if (next == ranges_.begin()) return false;
+    return std::prev(next)->second > range.begin;
+  }
+  std::multimap<uint32_t, uint32_t> ranges_;
+};
 
 std::optional<std::string> applyFixes(std::string_view text, const std::vector<const Fix*>& fixes,
                                       const std::string& path) {
   clang::tooling::Replacements replacements;
   for (const Fix* fix : fixes)
-    if (!addFix(replacements, *fix, path)) return std::nullopt;
+    for (const auto& edit : fix->edits)
+      if (auto error = replacements.add(clang::tooling::Replacement(path, edit.range.begin,
+                                                                    edit.range.end - edit.range.begin, edit.replacement))) {
+        llvm::consumeError(std::move(error));
+        return std::nullopt;
+      }
   auto applied = clang::tooling::applyAllReplacements(llvm::StringRef(text.data(), text.size()), replacements);
   if (!applied) {
     llvm::consumeError(applied.takeError());
@@ -135,7 +160,8 @@ void processFile(FileResult& result, std::unique_ptr<SyntaxTree> parsed, const F
   for (unsigned pass = 0; pass < kMaxPasses; ++pass) {
     last = runRules(result, text, *tree, context, config, rules);
     std::vector<TextRange> nearErrors = rangesNearErrors(*tree);
-    clang::tooling::Replacements accepted;
+    std::vector<TextRange> comments = commentRanges(*tree);
+    AcceptedEdits accepted;
     std::vector<size_t> selected;
     for (size_t i = 0; i < last.size(); ++i) {
       ReportedFinding& f = last[i];
@@ -143,11 +169,11 @@ void processFile(FileResult& result, std::unique_ptr<SyntaxTree> parsed, const F
       if (fix.applicability == Applicability::Unavailable) f.outcome = Outcome::NoFix;
       else if (!wouldApply(fix, options)) f.outcome = Outcome::NeedsUnsafeFixes;
       else if (touchesAny(fix, nearErrors)) f.outcome = Outcome::NearParseError;
-      else if (dropsComment(fix, *tree)) {
+      else if (dropsComment(fix, text, comments)) {
         f.outcome = Outcome::NoFix;
         f.finding.fix.reason = "internal: the fix would delete a comment, so it was not applied";
       } else if (options.mode == RunMode::Check) f.outcome = Outcome::Fixable;
-      else if (addFix(accepted, fix, result.path)) {
+      else if (accepted.add(fix)) {
         f.outcome = Outcome::Applied;
         selected.push_back(i);
       } else f.outcome = Outcome::Conflict;
@@ -181,7 +207,10 @@ void processFile(FileResult& result, std::unique_ptr<SyntaxTree> parsed, const F
     text = std::move(*next);
     tree = SyntaxTree::parseRust(text);
   }
-  if (result.passes == kMaxPasses) spdlog::warn("{}: fixes did not converge in {} passes", result.path, kMaxPasses);
+  if (result.passes == kMaxPasses) {
+    spdlog::warn("{}: fixes did not converge in {} passes", result.path, kMaxPasses);
+    last = runRules(result, text, *tree, context, config, rules);  // report against the final text
+  }
 
   // A first-pass fix deferred by a conflict counts as applied once a later pass removed its finding.
   auto key = [](const ReportedFinding& f) { return std::make_pair(f.finding.check, f.finding.message); };
@@ -193,7 +222,10 @@ void processFile(FileResult& result, std::unique_ptr<SyntaxTree> parsed, const F
   }
   if (result.passes > 0)
     for (auto& f : last)
-      if (!first.count(key(f)) && f.outcome != Outcome::Applied) result.findings.push_back(f);
+      if (!first.count(key(f)) && f.outcome != Outcome::Applied) {
+        f.inFixedText = true;
+        result.findings.push_back(f);
+      }
   result.fixedText = std::move(text);
 }
 

@@ -10,6 +10,7 @@
 #include "llvm/Support/YAMLTraits.h"
 #include "rewriter/output.h"
 #include "rewriter/output_detail.h"
+#include "rewriter/syntax.h"
 
 namespace corofix {
 namespace {
@@ -104,11 +105,42 @@ bool addAll(clang::tooling::Replacements& taken, const clang::tooling::Replaceme
   return true;
 }
 
-/// The file's diagnostics to export, by position. Fixes are taken in the engine's order, and one that
-/// overlaps a fix already taken is left out (as the engine's first pass defers it): a conflict would
-/// make clang-apply-replacements refuse the whole file.
-std::vector<clang::tooling::Diagnostic> fileDiagnostics(const FileResult& file, const OutputOptions& options,
-                                                        const std::string& filePath, const std::string& directory) {
+/// Whether `group`, a parenthesised token tree inside a macro's tokens, reads as a one-element tuple
+/// `(x,)`: its only top-level comma is the last token before `)`.
+bool isOneElementTupleTokens(Node group) {
+  std::vector<Node> tokens = group.children();
+  if (tokens.size() < 4 || !tokens.front().is("(") || !tokens.back().is(")")) return false;
+  auto commas = std::count_if(tokens.begin(), tokens.end(), [](Node token) { return token.is(","); });
+  return commas == 1 && tokens[tokens.size() - 2].is(",");
+}
+
+/// clang-apply-replacements runs clang-format's C++ cleanup over each statement a replacement
+/// touches, and that deletes a comma before `)`: harmless in a call, but `(x,)`, a one-element
+/// tuple, becomes `(x)`, which changes its type (and, in `println!("{:?}", (x,))`, the output).
+/// Whether `text` has such a tuple anywhere.
+bool hasOneElementTuple(std::string_view text) {
+  std::unique_ptr<SyntaxTree> tree = SyntaxTree::parseRust(text);
+  bool found = false;
+  walk(tree->root(), [&](Node node) {
+    if (node.is("tuple_expression") || node.is("tuple_type") || node.is("tuple_pattern"))
+      found = node.namedChildren().size() == 1;
+    else if (node.is("token_tree") && node.parent().is("token_tree"))
+      found = isOneElementTupleTokens(node);
+    return !found;
+  });
+  return found;
+}
+
+struct FileExport {
+  std::vector<clang::tooling::Diagnostic> diagnostics;  // by position
+  std::string leftOut;                                   // why the file's fixes were left out, if they were
+};
+
+/// The file's diagnostics to export. Fixes are taken in the engine's order, and one that overlaps
+/// a fix already taken is left out (as the engine's first pass defers it): a conflict would make
+/// clang-apply-replacements refuse the whole file.
+FileExport fileExport(const FileResult& file, const OutputOptions& options, const std::string& filePath,
+                      const std::string& directory) {
   FilePositions positions(file);
   clang::tooling::Replacements taken;
   std::map<const ReportedFinding*, clang::tooling::Diagnostic> exported;
@@ -120,10 +152,17 @@ std::vector<clang::tooling::Diagnostic> fileDiagnostics(const FileResult& file, 
     if (!replacements || !addAll(taken, *replacements)) continue;
     exported.emplace(&reported, diagnosticFor(*file.source, filePath, reported, std::move(*replacements), directory));
   }
-  std::vector<clang::tooling::Diagnostic> diagnostics;
+  if (exported.empty()) return {};
+  llvm::Expected<std::string> fixed =
+      clang::tooling::applyAllReplacements(file.source->toDisk(file.source->text()), taken);
+  if (!fixed) return {{}, llvm::toString(fixed.takeError())};
+  if (hasOneElementTuple(*fixed))
+    return {{}, "it has a one-element tuple `(x,)`, which clang-apply-replacements' cleanup would turn into `(x)`; "
+                "use coro-fix --apply"};
+  FileExport result;
   for (const ReportedFinding* reported : findingsByPosition(file))
-    if (auto it = exported.find(reported); it != exported.end()) diagnostics.push_back(std::move(it->second));
-  return diagnostics;
+    if (auto it = exported.find(reported); it != exported.end()) result.diagnostics.push_back(std::move(it->second));
+  return result;
 }
 
 }  // namespace
@@ -134,12 +173,18 @@ std::string exportFixesYaml(const RunResult& run, const OutputOptions& options, 
   clang::tooling::TranslationUnitDiagnostics document;
   // clang-tidy names the first file it was given.
   if (!run.files.empty()) document.MainSourceFile = absolutePath(run.files.front().path, directory);
+  // Files left out are named in YAML comments, which clang-apply-replacements skips.
+  std::string yaml;
   for (const FileResult* file : filesByPath(run)) {
     if (!file->source) continue;
-    for (auto& diagnostic : fileDiagnostics(*file, options, absolutePath(file->path, directory), directory))
-      document.Diagnostics.push_back(std::move(diagnostic));
+    FileExport exported = fileExport(*file, options, absolutePath(file->path, directory), directory);
+    if (!exported.leftOut.empty()) {
+      std::string comment = file->path + ": fixes left out: " + exported.leftOut;
+      std::replace_if(comment.begin(), comment.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+      yaml += "# " + comment + "\n";
+    }
+    for (auto& diagnostic : exported.diagnostics) document.Diagnostics.push_back(std::move(diagnostic));
   }
-  std::string yaml;
   llvm::raw_string_ostream stream(yaml);
   llvm::yaml::Output output(stream);
   output << document;

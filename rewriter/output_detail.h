@@ -42,19 +42,11 @@ struct Position {
 class FilePositions {
  public:
   explicit FilePositions(const FileResult& file)
-      : file_(file), sourceText_(file.source ? std::string_view(file.source->text()) : std::string_view()),
-        sourceLines_(sourceText_), fixedLines_(file.fixedText) {}
+      : sourceLines_(file.source ? std::string_view(file.source->text()) : std::string_view()),
+        fixedLines_(file.fixedText) {}
 
-  /// Whether `reported`'s offsets refer to the text as read. ReportedFinding does not say which pass
-  /// found it, so a finding counts as first-pass when its recorded line, column and line text agree
-  /// with the text as read.
-  bool inSourceText(const ReportedFinding& reported) const {
-    if (!file_.changed()) return true;
-    uint32_t begin = reported.finding.range.begin;
-    return begin <= sourceText_.size() && sourceLines_.line(begin) == reported.line &&
-           sourceLines_.column(begin) == reported.column &&
-           sourceLines_.lineText(reported.line) == reported.sourceLine;
-  }
+  /// Whether `reported`'s offsets refer to the text as read.
+  bool inSourceText(const ReportedFinding& reported) const { return !reported.inFixedText; }
   const LineIndex& linesOf(const ReportedFinding& reported) const {
     return inSourceText(reported) ? sourceLines_ : fixedLines_;
   }
@@ -64,8 +56,6 @@ class FilePositions {
   }
 
  private:
-  const FileResult& file_;
-  std::string_view sourceText_;
   LineIndex sourceLines_;
   LineIndex fixedLines_;
 };

@@ -1,6 +1,7 @@
 // SARIF 2.1.0 as GitHub code scanning reads it: one run, every linked-in rule in
 // tool.driver.rules, one result per finding with a line-hash fingerprint, and the fix as a SARIF
 // fix where this run leaves it to the user (not yet written to disk).
+#include <algorithm>
 #include <map>
 
 #include "llvm/ADT/SmallString.h"
@@ -20,7 +21,6 @@ using llvm::json::Object;
 using llvm::json::Value;
 
 constexpr const char* kSchema = "https://json.schemastore.org/sarif-2.1.0.json";
-constexpr const char* kInformationUri = "https://github.com/coro-fix/coro-fix";
 constexpr const char* kSourceRoot = "%SRCROOT%";
 
 Value string(std::string_view text) {
@@ -112,7 +112,23 @@ std::string fullDescription(const Rule& rule) {
   rest.remove_prefix(std::min(rest.find_first_not_of('\n'), rest.size()));
   std::string paragraph(rest.substr(0, rest.find("\n\n")));
   while (!paragraph.empty() && paragraph.back() == '\n') paragraph.pop_back();
+  std::replace(paragraph.begin(), paragraph.end(), '\n', ' ');  // Markdown's wrapped lines, as one line
   return paragraph.empty() ? std::string(rule.summary()) : paragraph;
+}
+
+/// SARIF wants `name` readable and different from `id`: "forward-await" -> "ForwardAwait".
+std::string pascalCase(std::string_view id) {
+  std::string name;
+  bool upper = true;
+  for (char c : id) {
+    if (c == '-' || c == '_') {
+      upper = true;
+      continue;
+    }
+    name += upper ? llvm::toUpper(c) : c;
+    upper = false;
+  }
+  return name;
 }
 
 Value ruleJson(std::string_view id, const Rule* rule) {
@@ -120,7 +136,7 @@ Value ruleJson(std::string_view id, const Rule* rule) {
   std::optional<std::string_view> doc = ruleDoc(id);
   std::string help = doc ? std::string(*doc) : summary;
   return Object{{"id", string(id)},
-                {"name", string(id)},
+                {"name", string(pascalCase(id))},
                 {"shortDescription", message(summary)},
                 {"fullDescription", message(rule ? fullDescription(*rule) : summary)},
                 {"help", Object{{"text", string(help)}, {"markdown", string(help)}}},
@@ -255,7 +271,6 @@ void printSarif(const RunResult& run, const OutputOptions& options, llvm::raw_os
   }
   Object driver{{"name", "coro-fix"},
                 {"version", CORO_FIX_VERSION},
-                {"informationUri", kInformationUri},
                 {"rules", rules.take()}};
   Object sarifRun{{"tool", Object{{"driver", std::move(driver)}}},
                   {"columnKind", "utf16CodeUnits"},

@@ -1,5 +1,6 @@
 // clang-tidy style text: one diagnostic per finding with its source line, a caret line, notes and
 // what happened to the fix; then a short summary of the run.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -196,6 +197,7 @@ void printText(const RunResult& run, const OutputOptions& options, llvm::raw_ost
     for (const ReportedFinding* reported : findingsByPosition(*file))
       printFinding(*file, positions, *reported, options, diagnostics);
   }
+  out.flush();  // the summary may go to another stream on the same terminal or file
   if (!options.quiet) printSummary(summarize(run), options, summary);
 }
 

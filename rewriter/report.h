@@ -24,6 +24,9 @@ struct ReportedFinding {
   Finding finding;
   Outcome outcome = Outcome::NoFix;
   bool isError = false;  // WarningsAsErrors matched
+  /// False for first-pass findings (offsets in the text as read); true for findings first seen in
+  /// a later pass (offsets in FileResult::fixedText).
+  bool inFixedText = false;
   uint32_t line = 0, column = 0;  // 1-based, in the text the finding was made on
   std::string sourceLine;         // that line's text
 };

@@ -106,9 +106,12 @@ std::string_view LineIndex::lineText(uint32_t line) const {
 
 std::string writeFileAtomically(const std::string& path, std::string_view contents) {
   // Renaming over a read-only file would succeed; respect the user's protection instead.
-  if (llvm::sys::fs::exists(path) && llvm::sys::fs::access(path, llvm::sys::fs::AccessMode::Write))
-    return "the file is read-only; not written";
+  // (root may write anything, so the permission bits decide).
   auto permissions = llvm::sys::fs::getPermissions(path);
+  constexpr auto kAnyWrite = llvm::sys::fs::all_write;
+  if (permissions && ((*permissions & kAnyWrite) == 0 ||
+                      llvm::sys::fs::access(path, llvm::sys::fs::AccessMode::Write)))
+    return "the file is read-only; not written";
   llvm::SmallString<256> model(path);
   model += ".coro-fix-%%%%%%";
   int fd = -1;

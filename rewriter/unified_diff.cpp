@@ -1,5 +1,6 @@
 // Unified diffs for --diff: a line diff by Myers' O(ND) algorithm in linear space (bisecting at
 // the point where the forward and backward searches meet), printed with 3 lines of context.
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 #include <vector>

@@ -31,6 +31,18 @@ struct Forward {
   Node statement;  // the body's only item, replaced by the call
 };
 
+/// An await, `?` or `return` in the call itself (not in a closure or async block inside it): the
+/// body is then more than one forwarded await, and none of them could stay in a plain `fn`.
+bool leavesTheFn(Node call) {
+  bool found = !rust::awaitsIn(call).empty();
+  walk(call, [&](Node n) {
+    if (n.is("closure_expression") || n.is("async_block")) return false;
+    found |= n.is("try_expression") || n.is("return_expression");
+    return !found;
+  });
+  return found;
+}
+
 std::optional<Forward> matchForward(Node item) {
   auto fn = rust::asFunction(item);
   if (!fn || !fn->isAsync || !fn->body || fn->inTraitDefinition || rust::insideMacro(item)) return std::nullopt;
@@ -45,7 +57,7 @@ std::optional<Forward> matchForward(Node item) {
     return std::nullopt;
   if (forwarded != statement && !forwarded.is("return_expression")) return std::nullopt;
   auto call = rust::awaitedCall(forwarded);
-  if (!call) return std::nullopt;
+  if (!call || leavesTheFn(call->call)) return std::nullopt;
   return Forward{*fn, *call, statement};
 }
 
@@ -61,7 +73,6 @@ enum class ParamKind {
 struct Param {
   Node node;
   std::string name;  // "" for a destructuring pattern, "_" for a wildcard
-  Node type;         // null for a `self` parameter without a type
   ParamKind kind;
 };
 
@@ -77,41 +88,49 @@ std::vector<Param> parametersOf(const rust::Function& fn) {
     if (p.is("self_parameter")) {
       bool byReference = false;
       for (Node c : p.children()) byReference |= c.kind() == "&";
-      out.push_back({p, "self", {}, byReference ? ParamKind::Reference : ParamKind::Owned});
+      out.push_back({p, "self", byReference ? ParamKind::Reference : ParamKind::Owned});
     } else if (p.is("parameter")) {
       Node pattern = p.field("pattern"), type = p.field("type");
       std::string name;
       if (pattern.is("identifier") || pattern.is("self") || pattern.kind() == "_") name = pattern.text();
-      out.push_back({p, name, type, kindOfType(type)});
+      out.push_back({p, name, kindOfType(type)});
     }
   }
   return out;
 }
 
-enum class Use { MovedWhole, Borrowed, PartlyUsed, Receiver, Called, InClosure, InMoveClosure, InMacro, Other };
+enum class Use { MovedWhole, Borrowed, PartlyUsed, Receiver, Called, InMacro, Other };
+enum class Closure { None, Borrowing, Moving };
 
-/// How the expression around one mention of a parameter uses it. Moving it whole into a
-/// tuple, array or struct that is itself an argument still moves it whole.
-Use useOf(Node mention, Node call) {
-  for (Node p = mention.parent(); p && p != call.parent(); p = p.parent()) {
-    if (p.is("token_tree")) return Use::InMacro;
-    if (p.is("closure_expression")) return p.child(0).kind() == "move" ? Use::InMoveClosure : Use::InClosure;
+/// One mention of a parameter in the call: what the expression around it does with it, and
+/// whether a closure captures it. Moving it whole into a tuple, array or struct that is itself
+/// an argument still moves it whole.
+struct Mention {
+  Node node;
+  Use use = Use::Other;
+  Closure closure = Closure::None;
+};
+
+Mention mentionAt(Node node, Node call) {
+  Mention m{node};
+  for (Node p = node.parent(); p && p != call.parent(); p = p.parent()) {
+    if (p.is("token_tree")) m.use = Use::InMacro;
+    if (p.is("closure_expression") && m.closure == Closure::None)
+      m.closure = p.child(0).kind() == "move" ? Closure::Moving : Closure::Borrowing;
   }
-  Node n = mention;
-  for (Node p = n.parent();; n = p, p = p.parent()) {
-    if (p.is("arguments")) return Use::MovedWhole;
-    if (isOneOf(p.kind(), {"tuple_expression", "array_expression", "parenthesized_expression",
-                           "shorthand_field_initializer", "field_initializer_list"}) ||
-        (p.is("field_initializer") && p.field("value") == n) || (p.is("struct_expression") && p.field("body") == n))
+  if (m.use == Use::InMacro) return m;
+  for (Node n = node, p = n.parent();; n = p, p = p.parent()) {
+    if (p.is("arguments")) m.use = Use::MovedWhole;
+    else if (isOneOf(p.kind(), {"tuple_expression", "array_expression", "parenthesized_expression",
+                                "shorthand_field_initializer", "field_initializer_list"}) ||
+             (p.is("field_initializer") && p.field("value") == n) || (p.is("struct_expression") && p.field("body") == n))
       continue;
-    if (p.is("reference_expression")) return Use::Borrowed;
-    if (p.is("field_expression")) {
-      Node outer = p.parent();
-      return outer.is("call_expression") && outer.field("function") == p ? Use::Receiver : Use::PartlyUsed;
-    }
-    if (p.is("index_expression") || (p.is("unary_expression") && p.child(0).kind() == "*")) return Use::PartlyUsed;
-    if (p.is("call_expression") && p.field("function") == n) return Use::Called;
-    return Use::Other;
+    else if (p.is("reference_expression")) m.use = Use::Borrowed;
+    else if (p.is("field_expression"))
+      m.use = p.parent().is("call_expression") && p.parent().field("function") == p ? Use::Receiver : Use::PartlyUsed;
+    else if (p.is("index_expression") || (p.is("unary_expression") && p.child(0).kind() == "*")) m.use = Use::PartlyUsed;
+    else if (p.is("call_expression") && p.field("function") == n) m.use = Use::Called;
+    return m;
   }
 }
 
@@ -130,12 +149,14 @@ std::vector<Node> mentionsOf(const std::string& name, Node call) {
 // ---------------------------------------------------------------------------------------------
 // Safety conditions. Each returns the reason the fix is unavailable or unsafe, or nothing.
 
+using Condition = std::optional<std::string> (*)(const Forward&, const RuleInput&);
+
 /// An attribute that hands the item to a macro, looking inside `cfg_attr(pred, attrs..)` too.
 bool isMacroAttribute(Node attributeItem) {
   Node attribute = attributeItem.namedChildren().empty() ? Node{} : attributeItem.namedChildren()[0];
+  Node path = attribute && !attribute.namedChildren().empty() ? attribute.namedChildren()[0] : Node{};
   Node arguments = attribute ? attribute.field("arguments") : Node{};
-  if (!attribute || !attribute.namedChildren()[0].is("identifier") || attribute.namedChildren()[0].text() != "cfg_attr" ||
-      !arguments.is("token_tree"))
+  if (!path.is("identifier") || path.text() != "cfg_attr" || !arguments.is("token_tree"))
     return rust::isAttributeMacro(attributeItem);
   // The attributes after the predicate, split at top-level commas, each judged as if written alone.
   std::vector<std::string> nested{""};
@@ -146,7 +167,8 @@ bool isMacroAttribute(Node attributeItem) {
   }
   for (size_t i = 1; i < nested.size(); ++i) {
     if (nested[i].empty()) continue;
-    auto alone = SyntaxTree::parseRust("#[" + nested[i] + "] fn f() {}");
+    std::string written = "#[" + nested[i] + "] fn f() {}";
+    auto alone = SyntaxTree::parseRust(written);
     Node item = alone->root().namedChildren().empty() ? Node{} : alone->root().namedChildren()[0];
     if (!item.is("attribute_item") || alone->hasError() || isMacroAttribute(item)) return true;
   }
@@ -162,7 +184,7 @@ std::vector<Node> attributesOf(Node item) {
 
 /// An attribute macro on the fn, or on an item around it (`#[async_trait] impl ..`), sees the
 /// `async fn` as written and may rely on it being one.
-std::optional<std::string> decoratedByMacro(const Forward& f) {
+std::optional<std::string> decoratedByMacro(const Forward& f, const RuleInput&) {
   for (Node item = f.fn.item; item; item = item.parent()) {
     if (!isOneOf(item.kind(), {"function_item", "impl_item", "trait_item", "mod_item"})) continue;
     for (Node attribute : attributesOf(item))
@@ -172,53 +194,107 @@ std::optional<std::string> decoratedByMacro(const Forward& f) {
   return std::nullopt;
 }
 
-std::optional<std::string> misusedParameter(const Forward& f) {
-  std::string fn = quoted(f.fn.name.text());
-  std::string keptAlive = "the `async fn` keeps it alive until the await completes, the rewrite would drop it when " +
-                          fn + " is called";
-  for (const Param& p : parametersOf(f.fn)) {
-    if (p.name.empty())
-      return "parameter " + quoted(p.node.text()) + " destructures its argument: the `async fn` keeps the whole "
-             "argument alive until the await completes, the rewrite would drop the unused parts when " + fn + " is called";
-    std::string param = "parameter " + quoted(p.name);
-    auto mentions = p.name == "_" ? std::vector<Node>{} : mentionsOf(p.name, f.call.call);
-    if (p.kind == ParamKind::Owned && mentions.empty()) return param + " is never used: " + keptAlive;
-    if (p.kind == ParamKind::Owned && mentions.size() > 1) return param + " is used more than once: " + keptAlive;
-    for (Node mention : mentions) {
-      Node around = mention.parent();
-      switch (useOf(mention, f.call.call)) {
-        case Use::MovedWhole:
-          break;
-        case Use::Borrowed:
-          return param + " is borrowed by the call (" + quoted(around.text()) +
-                 "): the returned future would borrow a local of " + fn + " (E0597)";
-        case Use::InClosure:
-          return param + " is captured by a closure, which borrows it: the returned future would borrow a local of " +
-                 fn + " (E0597)";
-        case Use::Receiver:
-          if (p.kind == ParamKind::Reference) break;
-          return param + " is the receiver of " + quoted(around.parent().text()) +
-                 ", which may borrow it: the returned future would then borrow a local of " + fn + " (E0597)";
-        case Use::PartlyUsed:
-          if (p.kind != ParamKind::Owned) break;
-          return param + " is only partly used (" + quoted(around.text()) + "): " + keptAlive;
-        case Use::InMoveClosure:
-          if (p.kind != ParamKind::Owned) break;
-          return param + " is captured by a `move` closure, which may take only part of it: " + keptAlive;
-        case Use::InMacro:
-          if (p.kind != ParamKind::Owned) break;
-          return param + " is used inside a macro, which may borrow it: " + keptAlive;
-        case Use::Called:
-        case Use::Other:
-          if (p.kind != ParamKind::Owned) break;
-          return param + " is not moved whole into the call (" + quoted(around.text()) + "): " + keptAlive;
-      }
-    }
+/// The two ways a parameter use goes wrong, as a reason's second half.
+std::string droppedEarly(const Forward& f) {
+  return "the `async fn` keeps it alive until the await completes, the rewrite would drop it when " +
+         quoted(f.fn.name.text()) + " is called";
+}
+std::string borrowsLocal(const Forward& f) {
+  return "the returned future would borrow a local of " + quoted(f.fn.name.text()) + " (E0597)";
+}
+
+/// Why a parameter's mention makes the rewrite wrong, or nothing. Edition 2021 closures capture
+/// the place they use, so a closure using `r.x` through a reference param `r` reborrows `*r`
+/// rather than borrowing the param itself; edition 2018 closures borrow `r`.
+std::optional<std::string> misusedMention(const Param& p, const Mention& m, const Forward& f, Edition edition) {
+  std::string param = "parameter " + quoted(p.name);
+  std::string_view around = m.node.parent().text();
+  if (m.closure == Closure::Borrowing && (p.kind != ParamKind::Reference || edition < Edition::E2021))
+    return param + " is captured by a closure, which borrows it: " + borrowsLocal(f);
+  if (m.closure == Closure::Moving && p.kind == ParamKind::Owned)
+    return param + " is captured by a `move` closure, which may take only part of it: " + droppedEarly(f);
+  if (m.closure == Closure::Moving) return std::nullopt;  // the closure holds its own copy
+  switch (m.use) {
+    case Use::MovedWhole:
+      return std::nullopt;
+    case Use::Borrowed:
+      return param + " is borrowed by the call (" + quoted(around) + "): " + borrowsLocal(f);
+    case Use::Receiver:
+      if (p.kind == ParamKind::Reference) return std::nullopt;
+      return param + " is the receiver of " + quoted(m.node.parent().parent().text()) + ", which may borrow it: " +
+             borrowsLocal(f);
+    case Use::PartlyUsed:
+      if (p.kind != ParamKind::Owned) return std::nullopt;
+      return param + " is only partly used (" + quoted(around) + "): " + droppedEarly(f);
+    case Use::InMacro:
+      if (p.kind != ParamKind::Owned) return std::nullopt;
+      return param + " is used inside a macro, which may borrow it: " + droppedEarly(f);
+    case Use::Called:
+    case Use::Other:
+      if (p.kind != ParamKind::Owned) return std::nullopt;
+      return param + " is not moved whole into the call (" + quoted(around) + "): " + droppedEarly(f);
   }
   return std::nullopt;
 }
 
-std::optional<std::string> impureArgument(const Forward& f) {
+std::optional<std::string> misusedParameter(const Forward& f, const RuleInput& input) {
+  for (const Param& p : parametersOf(f.fn)) {
+    if (p.name.empty())
+      return "parameter " + quoted(p.node.text()) + " destructures its argument: the `async fn` keeps the whole "
+             "argument alive until the await completes, the rewrite would drop the unused parts when " +
+             quoted(f.fn.name.text()) + " is called";
+    auto mentions = p.name == "_" ? std::vector<Node>{} : mentionsOf(p.name, f.call.call);
+    if (p.kind == ParamKind::Owned && mentions.empty())
+      return "parameter " + quoted(p.name) + " is never used: " + droppedEarly(f);
+    if (p.kind == ParamKind::Owned && mentions.size() > 1)
+      return "parameter " + quoted(p.name) + " is used more than once: " + droppedEarly(f);
+    for (Node mention : mentions)
+      if (auto reason = misusedMention(p, mentionAt(mention, f.call.call), f, input.project.edition)) return reason;
+  }
+  return std::nullopt;
+}
+
+/// A receiver that is a temporary (`Self::options().read(true)` in `..open(path)`): the method may
+/// borrow it, and the returned future would outlive it (E0716). A place (`self.io`) lives on.
+bool isTemporary(Node receiver) {
+  receiver = rust::unparenthesize(receiver);
+  if (receiver.is("field_expression")) return isTemporary(receiver.field("value"));
+  if (receiver.is("index_expression")) return isTemporary(receiver.namedChildren()[0]);
+  return !isOneOf(receiver.kind(), {"identifier", "self", "scoped_identifier", "reference_expression"});
+}
+
+std::optional<std::string> temporaryReceiver(const Forward& f, const RuleInput&) {
+  if (!f.call.receiver || !isTemporary(f.call.receiver)) return std::nullopt;
+  return "the receiver " + quoted(f.call.receiver.text()) + " is a temporary that " + quoted(f.call.name) +
+         " may borrow: the returned future would outlive it (E0716)";
+}
+
+/// Dropped before its first poll, the `async fn`'s future drops its parameters in declaration
+/// order; the returned future drops the callee's parameters in the callee's order instead.
+std::optional<std::string> ownedParametersReordered(const Forward& f, const RuleInput&) {
+  std::vector<Node> declared;
+  bool viaStruct = false;
+  for (const Param& p : parametersOf(f.fn)) {
+    if (p.kind != ParamKind::Owned || p.name.empty() || p.name == "_") continue;
+    for (Node mention : mentionsOf(p.name, f.call.call)) {
+      declared.push_back(mention);
+      for (Node up = mention.parent(); up && !up.is("arguments"); up = up.parent()) viaStruct |= up.is("struct_expression");
+    }
+  }
+  if (declared.size() < 2) return std::nullopt;
+  std::vector<Node> reached = declared;
+  std::sort(reached.begin(), reached.end(), [](Node a, Node b) { return a.begin() < b.begin(); });
+  std::string names;
+  for (Node n : declared) names += (names.empty() ? "" : ", ") + quoted(n.text());
+  if (viaStruct)
+    return "parameters " + names + " are moved into a struct literal, whose fields drop in the struct's order: "
+           "dropped before its first poll, the returned future might drop them in another order than the `async fn`";
+  if (std::equal(declared.begin(), declared.end(), reached.begin())) return std::nullopt;
+  return "parameters " + names + " reach " + quoted(f.call.call.text()) + " in another order: dropped before its "
+         "first poll, the returned future would drop them in that order instead of declaration order";
+}
+
+std::optional<std::string> impureArgument(const Forward& f, const RuleInput&) {
   std::string later = "would run when " + quoted(f.fn.name.text()) + " is called instead of at the first poll";
   std::string why;
   if (f.call.receiver && !rust::isPure(f.call.receiver, &why))
@@ -228,8 +304,8 @@ std::optional<std::string> impureArgument(const Forward& f) {
   return std::nullopt;
 }
 
-std::optional<std::string> calleeNotLazy(const Forward& f, const FileContext& project) {
-  CalleeResolution callee = project.resolve(f.call.name);
+std::optional<std::string> calleeNotLazy(const Forward& f, const RuleInput& input) {
+  CalleeResolution callee = input.project.resolve(f.call.name);
   if (callee.laziness == Laziness::Lazy) return std::nullopt;
   return callee.reason + ": if its body does work, that work would run when " + quoted(f.fn.name.text()) +
          " is called instead of at the first poll";
@@ -270,13 +346,13 @@ bool isCoercionTarget(Node type) {
   return unsized;
 }
 
-std::optional<std::string> outputMayBeCoerced(const Forward& f, Node root) {
+std::optional<std::string> outputMayBeCoerced(const Forward& f, const RuleInput& input) {
   Node output = f.fn.returnType;
   if (!output || !isCoercionTarget(output)) return std::nullopt;
   size_t lastColon = f.call.name.rfind(':');
   std::string callee = f.call.name.substr(lastColon == std::string::npos ? 0 : lastColon + 1);
   bool found = false, same = true;
-  walk(root, [&](Node n) {
+  walk(input.tree.root(), [&](Node n) {
     if ((n.is("function_item") || n.is("function_signature_item")) && n.field("name").text() == callee &&
         n != f.fn.item) {
       std::optional<Node> theirs = futureOutput(n);
@@ -294,12 +370,14 @@ std::optional<std::string> outputMayBeCoerced(const Forward& f, Node root) {
 // ---------------------------------------------------------------------------------------------
 // The new signature: which lifetimes and types the returned `impl Future` must capture.
 
-/// What the parameters borrow, and whether edition 2021's `+ 'lt` bound can express it.
+/// What the parameters borrow, and whether edition 2021's `+ 'lt` bound can express it. (An
+/// `async fn` cannot leave a path's lifetime out, `Cow<str>`, E0726: every elided one is visible.)
 struct Captures {
   std::vector<Node> elided;            // `&` without a lifetime (the `&` token), and each `'_`
   std::vector<std::string> lifetimes;  // named lifetimes in scope (impl's, then the fn's)
   std::vector<std::string> types;      // type and const parameters in scope (impl's, then the fn's)
-  bool capturesNamedLifetime = false;  // a parameter mentions one of `lifetimes`
+  bool capturesNamedLifetime = false;  // a parameter mentions one of `lifetimes`, or `self` carries the impl's
+  bool namesLifetime = false;          // a parameter writes a named lifetime: `&'a self`, `x: Foo<'x>`
   bool ownsTypeParameter = false;      // a type parameter appears outside any reference: `t: T`, `self` of `impl<T>`
   Node argumentImplTrait;              // a parameter typed `impl Trait`
 };
@@ -312,33 +390,22 @@ void addGenerics(Node typeParameters, Captures& out) {
   }
 }
 
+/// A type parameter under a reference outlives the borrow; anywhere else `+ 'lt` would need a bound.
+bool underReference(Node n, Node root) {
+  for (Node p = n.parent(); p && p != root.parent(); p = p.parent())
+    if (p.is("reference_type")) return true;
+  return false;
+}
+
 void scanParameterType(Node type, const std::set<std::string>& typeNames, Captures& out) {
   walk(type, [&](Node n) {
     if (n.is("function_type")) return false;  // `fn(&str)`, `Fn(&str)`: higher-ranked, not captured
-    if (n.is("reference_type")) {
-      if (!n.namedChildren()[0].is("lifetime")) out.elided.push_back(n.child(0));
-      Node inner = n.field("type");
-      walk(inner, [&](Node m) {  // under a reference, `T` outlives the borrow: only lifetimes matter here
-        if (m.is("function_type")) return false;
-        if (m.is("reference_type") && !m.namedChildren()[0].is("lifetime")) out.elided.push_back(m.child(0));
-        if (m.is("lifetime")) {
-          if (m.text() == "'_") out.elided.push_back(m);
-          else if (m.text() != "'static") out.capturesNamedLifetime = true;
-        }
-        if (m.is("abstract_type") && !out.argumentImplTrait) out.argumentImplTrait = m;
-        return true;
-      });
-      return false;
-    }
-    if (n.is("lifetime")) {
-      if (n.text() == "'_") out.elided.push_back(n);
-      else if (n.text() != "'static") out.capturesNamedLifetime = true;
-    }
-    if (n.is("abstract_type")) {
-      if (!out.argumentImplTrait) out.argumentImplTrait = n;
-      out.ownsTypeParameter = true;
-    }
-    if (n.is("type_identifier") && typeNames.count(std::string(n.text()))) out.ownsTypeParameter = true;
+    if (n.is("reference_type") && !n.namedChildren()[0].is("lifetime")) out.elided.push_back(n.child(0));
+    if (n.is("lifetime") && n.text() == "'_") out.elided.push_back(n);
+    else if (n.is("lifetime") && n.text() != "'static") out.capturesNamedLifetime = out.namesLifetime = true;
+    if (n.is("abstract_type") && !out.argumentImplTrait) out.argumentImplTrait = n;
+    if (n.is("abstract_type") || (n.is("type_identifier") && typeNames.count(std::string(n.text()))))
+      out.ownsTypeParameter |= !underReference(n, type);
     return true;
   });
 }
@@ -353,8 +420,10 @@ Captures capturesOf(const rust::Function& fn) {
   if (implTypes) typeNames.insert("Self");
   for (Node p : fn.parameters.namedChildren()) {
     if (p.is("self_parameter")) {
-      Node ampersand = p.child(0);
-      if (ampersand.kind() == "&" && !p.namedChildren()[0].is("lifetime")) out.elided.push_back(ampersand);
+      Node ampersand = p.child(0), lifetime = p.namedChildren()[0];
+      if (ampersand.kind() == "&" && !lifetime.is("lifetime")) out.elided.push_back(ampersand);
+      if (lifetime.is("lifetime") && lifetime.text() == "'_") out.elided.push_back(lifetime);
+      else if (lifetime.is("lifetime")) out.capturesNamedLifetime = out.namesLifetime = true;  // `&'a self`
       if (ampersand.kind() != "&" && implTypes) out.ownsTypeParameter = true;  // `self` of `impl<T> S<T>`
       out.capturesNamedLifetime |= implLifetimes > 0;
     } else if (p.is("parameter")) {
@@ -403,22 +472,21 @@ std::variant<Signature, std::string> signatureFor(const rust::Function& fn, Edit
            " (edition 2024 needs no annotation)";
   Signature s;
   std::vector<std::string> listed;
-  if (c.elided.size() == 1) {
+  // `'_` follows the output elision rules: it is the one elided lifetime only when no parameter
+  // writes a lifetime (with `&'a self` it would mean `'a`, beside `x: Foo<'x>` it is ambiguous).
+  if (c.elided.size() == 1 && !c.namesLifetime) {
     listed.push_back("'_");
-  } else {
+  } else if (!c.elided.empty()) {
     std::set<std::string> taken;
-    std::vector<std::string> fresh;
     for (Node site : c.elided) {
-      std::string name = freshLifetime(c, fn.item.text(), taken);
-      fresh.push_back(name);
-      if (site.is("lifetime")) s.namingEdits.push_back({{site.begin(), site.end()}, name});
-      else s.namingEdits.push_back({{site.end(), site.end()}, name + " "});
+      listed.push_back(freshLifetime(c, fn.item.text(), taken));
+      if (site.is("lifetime")) s.namingEdits.push_back({{site.begin(), site.end()}, listed.back()});
+      else s.namingEdits.push_back({{site.end(), site.end()}, listed.back() + " "});
     }
     if (fn.typeParameters)
-      s.namingEdits.push_back({{fn.typeParameters.begin() + 1, fn.typeParameters.begin() + 1}, joined(fresh) + ", "});
+      s.namingEdits.push_back({{fn.typeParameters.begin() + 1, fn.typeParameters.begin() + 1}, joined(listed) + ", "});
     else
-      s.namingEdits.push_back({{fn.name.end(), fn.name.end()}, "<" + joined(fresh) + ">"});
-    listed = fresh;
+      s.namingEdits.push_back({{fn.name.end(), fn.name.end()}, "<" + joined(listed) + ">"});
   }
   listed.insert(listed.end(), c.lifetimes.begin(), c.lifetimes.end());
   listed.insert(listed.end(), c.types.begin(), c.types.end());
@@ -450,10 +518,10 @@ FutureName futureIn(Node tree, const std::string& prefix) {
     if (tree.field("alias").text() != "Future") return FutureName::Unbound;
     return isStdFuturePath(prefix + std::string(tree.field("path").text())) ? FutureName::Std : FutureName::Other;
   }
-  if (tree.is("use_wildcard")) {
+  if (tree.is("use_wildcard")) {  // another crate's glob may bring its own `Future`
     Node path = tree.namedChildren().empty() ? Node{} : tree.namedChildren()[0];
     std::string full = prefix + std::string(path ? path.text() : "") + "::Future";
-    return isStdFuturePath(full) ? FutureName::Std : FutureName::Unbound;
+    return isStdFuturePath(full) ? FutureName::Std : FutureName::Other;
   }
   std::string inner = prefix;
   if (tree.is("scoped_use_list")) {
@@ -535,7 +603,6 @@ class ForwardAwait final : public Rule {
     std::vector<Finding> out;
     if (input.project.edition == Edition::E2015) return out;  // no `async fn` before edition 2018
     walk(input.tree.root(), [&](Node n) {
-      if (n.is("macro_definition") || n.is("macro_invocation")) return false;
       if (auto forward = matchForward(n)) out.push_back(finding(*forward, input));
       return true;
     });
@@ -556,20 +623,18 @@ class ForwardAwait final : public Rule {
   }
 
   static Fix fixFor(const Forward& f, const RuleInput& input) {
-    for (auto condition : {decoratedByMacro, misusedParameter})
-      if (auto reason = condition(f)) return Fix::unavailable(*reason);
+    for (Condition unavailableWhen : {decoratedByMacro, misusedParameter, ownedParametersReordered, temporaryReceiver})
+      if (auto reason = unavailableWhen(f, input)) return Fix::unavailable(*reason);
     auto signature = signatureFor(f.fn, input.project.edition);
     if (auto* reason = std::get_if<std::string>(&signature)) return Fix::unavailable(*reason);
 
-    std::vector<std::string> risks;
-    for (auto risk : {calleeNotLazy(f, input.project), impureArgument(f), outputMayBeCoerced(f, input.tree.root())})
-      if (risk) risks.push_back(*risk);
+    std::string risks;
+    for (Condition unsafeWhen : {calleeNotLazy, impureArgument, outputMayBeCoerced})
+      if (auto risk = unsafeWhen(f, input)) risks += (risks.empty() ? "" : "; ") + *risk;
     auto edits = rewrite(f, std::get<Signature>(signature), input.project.edition, input.text);
     std::string description = "return " + quoted(f.call.name) + "'s future from a plain `fn`";
     if (risks.empty()) return Fix::safe(description, std::move(edits));
-    std::string reason;
-    for (const auto& r : risks) reason += (reason.empty() ? "" : "; ") + r;
-    return Fix::unsafe(description, reason, std::move(edits));
+    return Fix::unsafe(description, risks, std::move(edits));
   }
 };
 

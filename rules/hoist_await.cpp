@@ -380,7 +380,6 @@ Reason sharedArgumentsMovable(const Analysis& a) {
   for (size_t i = 0; i < a.first().args.size(); ++i) {
     if (a.isDiffering(i)) continue;
     Node arg = a.first().args[i];
-    if (!rust::awaitsIn(arg).empty()) return "the shared argument " + quoted(arg) + " awaits; it would suspend at another point";
     if (Node temporary = heldTemporary(arg))
       return "the shared argument " + quoted(arg) + " holds the temporary " + quoted(temporary) +
              " until its arm ends; out of the arms it would be dropped at a different point";

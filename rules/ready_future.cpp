@@ -5,6 +5,7 @@
 // `fnRewrite` / `blockRewrite` build the edits.
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <map>
 #include <optional>
 #include <set>
@@ -143,10 +144,107 @@ struct Verdict {
 
 enum class AutoTrait { Send, Sync };
 
+/// The names a `use` tree binds, with the full path each stands for (`*` for a glob).
+void useBindings(Node tree, const std::string& prefix, std::vector<std::pair<std::string, std::string>>& out) {
+  std::string_view k = tree.kind();
+  if (k == "identifier" || k == "scoped_identifier") {
+    Node name = k == "identifier" ? tree : tree.field("name");
+    out.emplace_back(name.text(), prefix + std::string(tree.text()));
+  } else if (k == "use_as_clause") {
+    out.emplace_back(tree.field("alias").text(), prefix + std::string(tree.field("path").text()));
+  } else if (k == "use_wildcard") {
+    out.emplace_back("*", prefix + std::string(firstNamedChild(tree).text()) + "::Future");
+  } else if (k == "scoped_use_list") {
+    Node path = tree.field("path");
+    useBindings(tree.field("list"), prefix + (path ? std::string(path.text()) + "::" : ""), out);
+  } else if (k == "use_list") {
+    for (Node c : tree.namedChildren()) useBindings(c, prefix, out);
+  }
+}
+
+bool isStdFuture(std::string path) {
+  path.erase(std::remove_if(path.begin(), path.end(), [](unsigned char ch) { return std::isspace(ch); }), path.end());
+  if (path.rfind("::", 0) == 0) path.erase(0, 2);
+  return path == "std::future::Future" || path == "core::future::Future";
+}
+
+bool isScope(Node n) {
+  return n.is("source_file") || n.is("block") || (n.is("declaration_list") && n.parent().is("mod_item"));
+}
+
+/// How `Future` may be written where `item` (a `use` or a type definition) binds that name, if it does.
+std::optional<std::string> futureBinding(Node item) {
+  std::vector<std::pair<std::string, std::string>> bound;
+  if (item.is("use_declaration")) useBindings(item.field("argument"), "", bound);
+  else bound.emplace_back(item.field("name").text(), "");
+  for (auto& [name, path] : bound) {
+    if (name == "Future") return isStdFuture(path) ? "Future" : "core::future::Future";
+    if (name == "*" && isStdFuture(path)) return "Future";
+  }
+  return std::nullopt;
+}
+
+/// True if a `macro_rules!` transcriber has `return` or a `?` operator (not a `$(..)?` repetition).
+bool expandsToReturn(Node macroDefinition) {
+  bool found = false;
+  for (Node rule : macroDefinition.namedChildren())
+    if (rule.is("macro_rule"))
+      walk(rule.field("right"), [&](Node n) {
+        found |= n.kind() == "return" || (n.kind() == "?" && n.parent().is("token_tree"));
+        return !found;
+      });
+  return found;
+}
+
+/// What the whole file declares, gathered once per check.
+struct FileFacts {
+  explicit FileFacts(Node root) {
+    walk(root, [&](Node n) {
+      std::string_view k = n.kind();
+      if (k == "struct_item" || k == "enum_item" || k == "union_item" || k == "type_item") {
+        std::string name(n.field("name").text());
+        definitions[name] = n;
+        for (Node a : outerAttributes(n)) {
+          std::string_view text = a.text();
+          if (text.find("derive") != std::string_view::npos && text.find("Copy") != std::string_view::npos)
+            copyTypes.insert(name);
+        }
+      }
+      if (k == "impl_item" && n.field("trait")) {
+        std::string_view trait = typeName(n.field("trait"));
+        if (trait == "Send") sendImpls.emplace(typeName(n.field("type")));
+        if (trait == "Sync") syncImpls.emplace(typeName(n.field("type")));
+      }
+      if (k == "use_declaration") {
+        std::string_view text = n.text();
+        if (text.find("rc::") != std::string_view::npos && text.find("Weak") != std::string_view::npos)
+          rcWeakImported = true;
+      }
+      if (k == "use_declaration" || k == "struct_item" || k == "enum_item" || k == "union_item" || k == "trait_item" ||
+          k == "type_item")
+        if (auto name = futureBinding(n); name && isScope(n.parent())) futureNames.emplace(n.parent().raw().id, *name);
+      if (k == "macro_definition") {
+        std::string name(n.field("name").text());
+        macroRules.insert(name);
+        if (n.text().find(".await") != std::string_view::npos) awaitingMacroRules.insert(name);
+        if (expandsToReturn(n)) returningMacroRules.insert(name);
+        return false;
+      }
+      return true;
+    });
+  }
+
+  std::map<std::string, Node, std::less<>> definitions;  // struct, enum, union and type items by name
+  std::set<std::string, std::less<>> copyTypes, sendImpls, syncImpls;
+  bool rcWeakImported = false;  // `Weak` may mean `std::rc::Weak`
+  // This file's `macro_rules!`; those whose expansion has `.await`; those whose has `return` or `?`.
+  std::set<std::string, std::less<>> macroRules, awaitingMacroRules, returningMacroRules;
+  std::map<const void*, std::string> futureNames;  // scope -> how `Future` is written there, where bound
+};
+
 class TypeFacts {
  public:
-  TypeFacts(Node root, const rust::Function* fn) {
-    collectDefinitions(root);
+  TypeFacts(const FileFacts& file, const rust::Function* fn) : file_(file) {
     if (fn) {
       addGenerics(fn->typeParameters, fn->whereClause);
       if (fn->impl) {
@@ -160,6 +258,7 @@ class TypeFacts {
   }
 
   Node selfType() const { return selfType_; }
+  const FileFacts& file() const { return file_; }
 
   /// Whether `type` is Send / Sync. Parts of it that a by-value parameter already holds
   /// (`carriers`) count as Yes: if they were not Send, neither was the async fn's future.
@@ -186,7 +285,7 @@ class TypeFacts {
     std::string_view name = typeName(type);
     if (name == "Self") return selfType_ && noDropGlue(selfType_);
     if (auto g = generics_.find(name); g != generics_.end()) return g->second.count("Copy") > 0;
-    if (copyTypes_.count(name)) return true;
+    if (file_.copyTypes.count(name)) return true;
     if (name == "PhantomData") return true;
     if (name == "Option") {
       auto args = typeArguments(type);
@@ -205,42 +304,16 @@ class TypeFacts {
         if (!coercionFree(t)) return false;
       return true;
     }
+    if (type.is("array_type")) return type.field("length") && coercionFree(type.field("element"));
     if (!type.is("type_identifier")) return false;
     std::string_view name = type.text();
     if (name == "String" || name == "Self" || generics_.count(name)) return true;
-    auto def = definitions_.find(name);
-    return def != definitions_.end() && !def->second.is("type_item") && !def->second.field("type_parameters");
+    auto def = file_.definitions.find(name);
+    return def != file_.definitions.end() && !def->second.is("type_item") && !def->second.field("type_parameters");
   }
 
  private:
   using Bounds = std::set<std::string, std::less<>>;
-
-  void collectDefinitions(Node root) {
-    walk(root, [&](Node n) {
-      std::string_view k = n.kind();
-      if (k == "struct_item" || k == "enum_item" || k == "union_item" || k == "type_item") {
-        std::string name(n.field("name").text());
-        definitions_[name] = n;
-        for (Node a : outerAttributes(n)) {
-          std::string_view text = a.text();
-          if (text.find("derive") != std::string_view::npos && text.find("Copy") != std::string_view::npos)
-            copyTypes_.insert(name);
-        }
-      }
-      if (k == "impl_item" && n.field("trait")) {
-        std::string_view trait = typeName(n.field("trait"));
-        std::string_view self = typeName(n.field("type"));
-        if (trait == "Send") sendImpls_.emplace(self);
-        if (trait == "Sync") syncImpls_.emplace(self);
-      }
-      if (k == "use_declaration") {
-        std::string_view text = n.text();
-        if (text.find("rc::") != std::string_view::npos && text.find("Weak") != std::string_view::npos)
-          rcWeakImported_ = true;
-      }
-      return true;
-    });
-  }
 
   void addGenerics(Node typeParameters, Node whereClause) {
     if (typeParameters)
@@ -294,14 +367,14 @@ class TypeFacts {
     if (name == "Self") return selfType_ ? check(selfType_, trait, visiting) : Verdict::unknown("`Self` is not known here");
     if (auto g = generics_.find(name); g != generics_.end())
       return g->second.count(traitName) ? Verdict{} : Verdict::unknown(quote(type) + " has no `" + std::string(traitName) + "` bound");
-    if (auto def = definitions_.find(name); def != definitions_.end())
+    if (auto def = file_.definitions.find(name); def != file_.definitions.end())
       return checkDefinition(def->second, type, trait, visiting);
     return checkStd(type, name, args, trait, visiting);
   }
 
   Verdict checkDefinition(Node def, Node use, AutoTrait trait, std::set<std::string, std::less<>>& visiting) const {
     std::string name(def.field("name").text());
-    if ((trait == AutoTrait::Send ? sendImpls_ : syncImpls_).count(name)) return {};
+    if ((trait == AutoTrait::Send ? file_.sendImpls : file_.syncImpls).count(name)) return {};
     if (!visiting.insert(name).second) return {};  // recursive type: decided by its other fields
     Verdict v;
     if (def.is("type_item")) {
@@ -334,18 +407,19 @@ class TypeFacts {
         "Rc", "Ref", "RefMut", "MutexGuard", "RwLockReadGuard", "RwLockWriteGuard", "ReentrantLockGuard", "NonNull"};
     static constexpr std::array<std::string_view, 9> kNeverSync = {
         "Rc", "Ref", "RefMut", "Cell", "RefCell", "UnsafeCell", "OnceCell", "NonNull", "Receiver"};
-    static constexpr std::array<std::string_view, 14> kPlain = {
+    static constexpr std::array<std::string_view, 12> kPlain = {
         "String", "str", "PathBuf", "Path", "OsString", "OsStr", "CString", "CStr", "Duration", "Instant",
-        "SystemTime", "Ordering", "Error", "File"};
+        "SystemTime", "Ordering"};
     static constexpr std::array<std::string_view, 22> kLikeArguments = {
         "Box", "Vec", "Option", "Result", "VecDeque", "LinkedList", "HashMap", "HashSet", "BTreeMap", "BTreeSet",
         "BinaryHeap", "Pin", "Reverse", "Wrapping", "PhantomData", "Cow", "ManuallyDrop", "MaybeUninit", "Mutex",
         "RwLock", "OnceLock", "LazyLock"};
-    bool rcWeak = name == "Weak" && (type.text().find("rc::") != std::string_view::npos || rcWeakImported_);
+    bool rcWeak = name == "Weak" && (type.text().find("rc::") != std::string_view::npos || file_.rcWeakImported);
     bool never = trait == AutoTrait::Send ? contains(kNeverSend, name) : contains(kNeverSync, name);
     if (never || rcWeak) return Verdict::no(quote(type) + " is not " + std::string(trait == AutoTrait::Send ? "Send" : "Sync"));
     if (contains(kPlain, name) || name.substr(0, 6) == "Atomic") return {};
     if ((name == "Cell" || name == "RefCell") && trait == AutoTrait::Send) return allOf(args, trait, visiting);
+    if (name == "Mutex") return allOf(args, AutoTrait::Send, visiting);  // Send and Sync when the content is Send
     if (name == "Arc" || name == "Weak") {  // Send and Sync when the content is both
       Verdict v = allOf(args, AutoTrait::Send, visiting);
       v &= allOf(args, AutoTrait::Sync, visiting);
@@ -355,11 +429,9 @@ class TypeFacts {
     return Verdict::unknown(quote(type) + " is not defined in this file");
   }
 
-  std::map<std::string, Node, std::less<>> definitions_;
-  std::set<std::string, std::less<>> copyTypes_, sendImpls_, syncImpls_;
+  const FileFacts& file_;
   std::map<std::string, Bounds, std::less<>> generics_;
   Node selfType_;
-  bool rcWeakImported_ = false;
   mutable std::vector<Node> carriers_;
 };
 
@@ -375,8 +447,8 @@ struct Candidate {
 
 /// Macros that expand to `.await`: `join!`, `select!` and friends from tokio/futures/std.
 bool knownAwaitingMacro(std::string_view name) {
-  static constexpr std::array<std::string_view, 7> kAwaiting = {"join", "try_join", "select", "select_biased",
-                                                                "pending", "join_all", "try_select"};
+  static constexpr std::array<std::string_view, 5> kAwaiting = {"join", "try_join", "select", "select_biased",
+                                                                "pending"};
   return contains(kAwaiting, name);
 }
 
@@ -407,28 +479,16 @@ std::vector<std::pair<Node, std::string_view>> macroCalls(Node body) {
   return out;
 }
 
-/// `macro_rules!` definitions in the file whose expansion contains `.await`.
-std::set<std::string, std::less<>> awaitingMacroRules(Node root) {
-  std::set<std::string, std::less<>> out;
-  walk(root, [&](Node n) {
-    if (!n.is("macro_definition")) return true;
-    if (n.text().find(".await") != std::string_view::npos) out.emplace(n.field("name").text());
-    return false;
-  });
-  return out;
-}
-
 bool awaitsThroughMacro(Node body, const std::set<std::string, std::less<>>& awaitingRules) {
   for (auto& [call, name] : macroCalls(body))
     if (knownAwaitingMacro(name) || awaitingRules.count(name)) return true;
   return false;
 }
 
-std::vector<Candidate> findCandidates(const RuleInput& input) {
+std::vector<Candidate> findCandidates(const RuleInput& input, const FileFacts& file) {
   std::vector<Candidate> out;
-  auto awaitingRules = awaitingMacroRules(input.tree.root());
   auto noAwait = [&](Node body) {
-    return rust::awaitsIn(body).empty() && !awaitsThroughMacro(body, awaitingRules);
+    return rust::awaitsIn(body).empty() && !awaitsThroughMacro(body, file.awaitingMacroRules);
   };
   walk(input.tree.root(), [&](Node n) {
     if (n.is("macro_invocation") || n.is("macro_definition")) return false;
@@ -453,12 +513,37 @@ std::vector<Candidate> findCandidates(const RuleInput& input) {
 
 struct Problem {
   Applicability level;  // Unsafe or Unavailable
-  std::string reason;
-  Node at;
+  std::string reason;   // the whole story, for the fix
+  Node at;              // where it comes from,
+  std::string note;     // with a short label for that place
 };
 
 std::string subject(const Candidate& c) {
   return c.fn ? "`" + std::string(c.fn->name.text()) + "` is called" : "the block is created";
+}
+
+/// An attribute that hands the item to a macro, looking inside `cfg_attr(pred, attrs..)` too:
+/// each attribute after the predicate is judged as if written alone.
+bool isMacroAttribute(Node attributeItem) {
+  Node attribute = firstNamedChild(attributeItem);
+  Node arguments = attribute ? attribute.field("arguments") : Node{};
+  if (!attribute || firstNamedChild(attribute).text() != "cfg_attr" || !arguments.is("token_tree"))
+    return rust::isAttributeMacro(attributeItem);
+  std::vector<std::pair<uint32_t, uint32_t>> parts{{0, 0}};  // byte ranges between top-level commas
+  for (uint32_t i = 1; i + 1 < arguments.childCount(); ++i) {
+    Node token = arguments.child(i);
+    if (token.kind() == ",") parts.emplace_back(0, 0);
+    else parts.back() = {parts.back().first ? parts.back().first : token.begin(), token.end()};
+  }
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (!parts[i].first) continue;
+    std::string alone = "#[" + std::string(arguments.source().substr(parts[i].first, parts[i].second - parts[i].first)) +
+                        "] fn f() {}";
+    auto tree = SyntaxTree::parseRust(alone);
+    Node item = firstNamedChild(tree->root());
+    if (tree->hasError() || !item.is("attribute_item") || isMacroAttribute(item)) return true;
+  }
+  return false;
 }
 
 /// An attribute macro receives the item as written; a rewrite changes what it gets.
@@ -467,9 +552,10 @@ std::optional<Problem> attributeMacro(const Candidate& c) {
     if (!item.is("function_item") && !item.is("impl_item") && !item.is("trait_item") && !item.is("mod_item"))
       continue;
     for (Node attribute : outerAttributes(item))
-      if (rust::isAttributeMacro(attribute))
+      if (isMacroAttribute(attribute))
         return Problem{Applicability::Unavailable,
-                       quote(attribute) + " is an attribute macro: it needs the code it is given as written", attribute};
+                       quote(attribute) + " is an attribute macro: it needs the code it is given as written", attribute,
+                       "attribute macro"};
   }
   return std::nullopt;
 }
@@ -480,12 +566,18 @@ std::optional<Problem> opaqueMacro(const Candidate& c, const std::set<std::strin
     if (!knownSyncMacro(name) && !fileMacros.count(name))
       return Problem{Applicability::Unavailable,
                      "cannot tell whether macro `" + std::string(name) + "!` expands to an `.await` or a `return`",
-                     call};
+                     call, "macro defined elsewhere"};
   return std::nullopt;
 }
 
 /// `return` and `?` leave the async fn / block; inside `ready(..)` they would leave the outer fn.
-std::optional<Problem> earlyReturn(const Candidate& c) {
+std::optional<Problem> earlyReturn(const Candidate& c, const FileFacts& file) {
+  for (auto& [call, name] : macroCalls(c.body))
+    if (file.returningMacroRules.count(name))
+      return Problem{Applicability::Unavailable,
+                     "the body returns early through macro `" + std::string(name) +
+                         "!`: `core::future::ready(..)` needs a single value",
+                     call, "expands to `return` or `?`"};
   std::optional<Problem> found;
   walkSameFuture(c.body, [&](Node n) {
     if (found) return false;
@@ -495,7 +587,7 @@ std::optional<Problem> earlyReturn(const Candidate& c) {
       found = Problem{Applicability::Unavailable,
                       "the body returns early with " + quote(n.parent().is("token_tree") ? n.parent() : n) +
                           ": `core::future::ready(..)` needs a single value",
-                      n};
+                      n, "returns early"};
     return !found;
   });
   return found;
@@ -562,7 +654,7 @@ std::optional<Problem> paramDroppedEarlier(const Candidate& c, const TypeFacts& 
     return Problem{Applicability::Unavailable,
                    what + " is not moved into the result: the `async fn` drops it after the first poll, "
                           "the rewrite would drop it when `" + fnName + "` is called",
-                   p};
+                   p, "dropped when `" + fnName + "` is called after the rewrite"};
   }
   return std::nullopt;
 }
@@ -622,7 +714,7 @@ std::optional<Problem> captureDroppedElsewhere(const Candidate& c, const TypeFac
                       "`" + std::string(n.text()) +
                           "` is moved into the `async move` block, which drops it when it completes; after the "
                           "rewrite it would stay in the enclosing scope until that ends",
-                      n};
+                      n, "owned by the `async move` block"};
     return true;
   });
   return found;
@@ -642,15 +734,22 @@ std::optional<Problem> outputNotSend(const Candidate& c, const TypeFacts& types)
   std::vector<Node> byValue;
   for (Node p : c.fn->parameters.namedChildren()) {
     Node type = p.is("parameter") ? p.field("type") : Node{};
-    bool selfByValue = p.is("self_parameter") && p.text().find('&') == std::string_view::npos;
-    if (selfByValue) type = types.selfType();
+    AutoTrait needed = AutoTrait::Send;  // for the future's copy of the parameter to be Send
+    bool held = p.is("parameter");
+    if (p.is("self_parameter")) {
+      bool reference = false, mut = false;
+      for (Node t : p.children()) {
+        reference |= t.kind() == "&";
+        mut |= t.is("mutable_specifier");
+      }
+      type = types.selfType();
+      held = !reference;
+      if (reference && !mut) needed = AutoTrait::Sync;  // `&Self` is Send when `Self` is Sync
+    }
     if (!type) continue;
     // Already not Send: the rewrite loses nothing.
-    if (types.check(type, AutoTrait::Send).answer == Answer::No) return std::nullopt;
-    if (p.is("self_parameter") && !selfByValue && types.selfType() &&
-        types.check(types.selfType(), AutoTrait::Sync).answer == Answer::No)
-      return std::nullopt;
-    byValue.push_back(type);
+    if (types.check(type, needed).answer == Answer::No) return std::nullopt;
+    if (held) byValue.push_back(type);
   }
   Verdict v = types.check(output, AutoTrait::Send, byValue);
   if (v.answer == Answer::Yes) return std::nullopt;
@@ -658,11 +757,11 @@ std::optional<Problem> outputNotSend(const Candidate& c, const TypeFacts& types)
     return Problem{Applicability::Unavailable,
                    notSend("the output", output, v) + ": `Ready<" + std::string(output.text()) +
                        ">` would not be Send, while the `async fn`'s future was",
-                   output};
+                   output, "not Send"};
   return Problem{Applicability::Unsafe,
                  "cannot tell whether the output " + quote(output) + " is Send (" + v.culprit +
                      "); if it is not, the returned future stops being Send",
-                 output};
+                 output, "may not be Send"};
 }
 
 /// The block form's value is built from literals and captured variables (which the block's
@@ -680,10 +779,11 @@ std::optional<Problem> blockValueNotSend(const Candidate& c, const TypeFacts& ty
     if (named.is("generic_type_with_turbofish")) named = named.field("type");
     Verdict v = types.check(named, AutoTrait::Send);
     if (v.answer == Answer::No)
-      found = Problem{Applicability::Unavailable, notSend("the value", tail, v), n};
+      found = Problem{Applicability::Unavailable, notSend("the value", tail, v), n, "not Send"};
     else if (v.answer == Answer::Unknown)
       found = Problem{Applicability::Unsafe,
-                      "cannot tell whether the value " + quote(tail) + " is Send (" + v.culprit + ")", n};
+                      "cannot tell whether the value " + quote(tail) + " is Send (" + v.culprit + ")", n,
+                      "may not be Send"};
     return !found;
   });
   return found;
@@ -695,10 +795,11 @@ std::optional<Problem> bodyRunsEarlier(const Candidate& c) {
   auto items = rust::blockItems(c.body);
   Node tail = rust::blockTail(c.body);
   std::string when = "the body now runs when " + subject(c) + ", not when its future is first polled: ";
+  std::string note = "runs when " + subject(c) + " after the rewrite";
   if (items.size() > (tail ? 1u : 0u))
-    return Problem{Applicability::Unsafe, when + quote(items[0]) + " may run code or panic", items[0]};
+    return Problem{Applicability::Unsafe, when + quote(items[0]) + " may run code or panic", items[0], note};
   std::string why;
-  if (tail && !rust::isPure(tail, &why)) return Problem{Applicability::Unsafe, when + why, tail};
+  if (tail && !rust::isPure(tail, &why)) return Problem{Applicability::Unsafe, when + why, tail, note};
   return std::nullopt;
 }
 
@@ -706,44 +807,22 @@ bool isUnit(Node type) { return !type || type.is("unit_type"); }
 
 std::optional<Problem> noValue(const Candidate& c) {
   if (!c.fn || rust::blockTail(c.body) || isUnit(c.fn->returnType)) return std::nullopt;
-  return Problem{Applicability::Unavailable, "the body ends without a value (it diverges)", c.body};
+  return Problem{Applicability::Unavailable, "the body ends without a value (it diverges)", c.body,
+                 "no tail expression"};
 }
 
 // ---------------------------------------------------------------------------------------------
 // The rewrite.
 
-/// `Future` as this fn can name it: the 2024 prelude has it; in 2021 only a `use` in scope does.
-bool futureInScope(Node fnItem, Edition edition) {
-  Node root = fnItem;
-  while (root.parent()) root = root.parent();
-  bool definedHere = false;
-  walk(root, [&](Node n) {
-    bool isType = n.is("struct_item") || n.is("enum_item") || n.is("union_item") || n.is("trait_item") ||
-                  n.is("type_item");
-    if (isType && n.field("name").text() == "Future") definedHere = true;
-    if (n.is("use_as_clause") && n.field("alias").text() == "Future") definedHere = true;
-    return !definedHere;
-  });
-  if (edition >= Edition::E2024) return !definedHere;
+/// How the rewrite spells `Future`: bare where the fn's module (or an enclosing block) imports
+/// std's, or in edition 2024 where nothing else takes the name; `core::future::Future` otherwise.
+std::string futurePath(Node fnItem, Edition edition, const FileFacts& file) {
   for (Node scope = fnItem.parent(); scope; scope = scope.parent()) {
-    if (!scope.is("block") && !scope.is("declaration_list") && !scope.is("source_file")) continue;
-    for (Node item : scope.namedChildren()) {
-      if (!item.is("use_declaration")) continue;
-      Node arg = item.field("argument");
-      bool imports = false;
-      walk(arg, [&](Node n) {
-        bool lastSegment = n.is("identifier") && n.text() == "Future" &&
-                           (n == arg || n.parent().is("use_list") ||
-                            (n.parent().is("scoped_identifier") && n == n.parent().field("name") &&
-                             (n.parent() == arg || n.parent().parent().is("use_list"))));
-        imports |= lastSegment;
-        return !n.is("use_as_clause");
-      });
-      if (imports) return !definedHere;
-    }
-    if (scope.is("source_file") || scope.parent().is("mod_item")) break;
+    if (!isScope(scope)) continue;
+    if (auto bound = file.futureNames.find(scope.raw().id); bound != file.futureNames.end()) return bound->second;
+    if (!scope.is("block")) break;  // a module does not see its parent's imports
   }
-  return false;
+  return edition >= Edition::E2024 ? "Future" : "core::future::Future";
 }
 
 /// True if `expr` has exactly `type` with no coercion: a type nothing coerces to, a parameter
@@ -799,7 +878,7 @@ std::vector<TextEdit> fnRewrite(const Candidate& c, const RuleInput& input, cons
           while (end < input.text.size() && (input.text[end] == ' ' || input.text[end] == '\t')) ++end;
           edits.push_back({{token.begin(), end}, ""});
         }
-  std::string future = futureInScope(fn.item, input.project.edition) ? "Future" : "core::future::Future";
+  std::string future = futurePath(fn.item, input.project.edition, types.file());
   std::string output = fn.returnType ? std::string(fn.returnType.text()) : "()";
   std::string signature = "impl " + future + "<Output = " + output + ">";
   if (fn.returnType)
@@ -815,10 +894,15 @@ std::vector<TextEdit> fnRewrite(const Candidate& c, const RuleInput& input, cons
   return edits;
 }
 
+/// `async move { v }` -> `core::future::ready(v)`; the whole block goes in when it has
+/// statements or comments.
 std::vector<TextEdit> blockRewrite(const Candidate& c) {
   Node tail = rust::blockTail(c.body);
-  std::string_view value = rust::blockItems(c.body).empty() ? "()" : c.body.text();
-  if (tail && rust::blockItems(c.body).size() == 1) value = tail.text();
+  auto items = rust::blockItems(c.body);
+  bool comments = !rust::commentsIn(c.body, c.body.begin(), c.body.end()).empty();
+  std::string_view value = c.body.text();
+  if (items.empty() && !comments) value = "()";
+  if (tail && items.size() == 1 && !comments) value = tail.text();
   return {{{c.asyncBlock.begin(), c.asyncBlock.end()}, std::string(kReady) + "(" + std::string(value) + ")"}};
 }
 
@@ -835,20 +919,15 @@ class ReadyFuture : public Rule {
   std::vector<Finding> check(const RuleInput& input) const override {
     std::vector<Finding> findings;
     if (input.project.edition == Edition::E2015) return findings;  // no `async` before 2018
-    std::set<std::string, std::less<>> fileMacros;
-    walk(input.tree.root(), [&](Node n) {
-      if (n.is("macro_definition")) fileMacros.emplace(n.field("name").text());
-      return !n.is("macro_definition");
-    });
-    for (const Candidate& c : findCandidates(input)) findings.push_back(finding(c, input, fileMacros));
+    FileFacts file(input.tree.root());
+    for (const Candidate& c : findCandidates(input, file)) findings.push_back(finding(c, input, file));
     return findings;
   }
 
  private:
-  static Finding finding(const Candidate& c, const RuleInput& input,
-                         const std::set<std::string, std::less<>>& fileMacros) {
-    TypeFacts types(input.tree.root(), c.fn ? &*c.fn : nullptr);
-    std::vector<std::optional<Problem>> problems = {attributeMacro(c), opaqueMacro(c, fileMacros), earlyReturn(c),
+  static Finding finding(const Candidate& c, const RuleInput& input, const FileFacts& file) {
+    TypeFacts types(file, c.fn ? &*c.fn : nullptr);
+    std::vector<std::optional<Problem>> problems = {attributeMacro(c), opaqueMacro(c, file.macroRules), earlyReturn(c, file),
                                                      noValue(c)};
     if (c.fn) {
       problems.push_back(outputNotSend(c, types));
@@ -873,7 +952,7 @@ class ReadyFuture : public Rule {
     std::string unsafeReasons;
     for (const auto& p : problems) {
       if (!p) continue;
-      f.notes.push_back({{p->at.begin(), p->at.end()}, p->reason});
+      f.notes.push_back({{p->at.begin(), p->at.end()}, p->note});
       if (p->level == Applicability::Unavailable) {
         f.fix = Fix::unavailable(p->reason);
         return f;

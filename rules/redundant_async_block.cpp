@@ -2,6 +2,8 @@
 // state machine. Replacing the block with `g(..)` removes that layer when creating the future
 // earlier runs nothing (the callee is lazy), evaluating the operands earlier cannot be observed
 // (they are pure), and the operands borrow and drop what they did inside the block.
+#include <algorithm>
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +16,7 @@ namespace {
 
 constexpr std::string_view kCheck = "redundant-async-block";
 
+/// Code quoted for a message: on one line, shortened to about 40 bytes (at a UTF-8 boundary).
 std::string quoted(std::string_view code) {
   constexpr size_t kLongest = 40;
   std::string flat;
@@ -22,7 +25,11 @@ std::string quoted(std::string_view code) {
     if (c == ' ' && !flat.empty() && flat.back() == ' ') continue;
     flat += c;
   }
-  if (flat.size() > kLongest) flat = flat.substr(0, kLongest - 2) + "..";
+  if (flat.size() > kLongest) {
+    size_t cut = kLongest - 2;
+    while (cut > 0 && (static_cast<unsigned char>(flat[cut]) & 0xC0) == 0x80) --cut;
+    flat = flat.substr(0, cut) + "..";
+  }
   return "`" + flat + "`";
 }
 
@@ -135,6 +142,8 @@ Binding bindingOf(Node from, std::string_view name) {
       if (Binding b = bindingOfParameter(scope.field("parameters"), name); b != Binding::NotFound) return b;
     } else if (scope.is("impl_item") || scope.is("trait_item") || scope.is("mod_item")) {
       return Binding::NotFound;
+    } else if (scope.is("let_declaration")) {
+      continue;  // its pattern binds after its initialiser, where `from` is
     } else if (patternInScopeBinds(scope, child, name)) {
       return Binding::Other;
     }
@@ -192,21 +201,29 @@ VariableUse classify(Node name) {
   }
 }
 
+/// True if `name` is called (`name(..)`) and no local binds it: a fn item, not a captured value.
+bool namesFnItem(Node name, Node scope) {
+  Node call = name.parent();
+  return call.is("call_expression") && call.field("function") == name &&
+         bindingOf(scope, name.text()) == Binding::NotFound;
+}
+
 /// Variables mentioned inside a closure, async block or macro in an operand: a non-`move` closure
-/// or block may borrow them and a `move` one takes them whole. A macro may borrow variables it
-/// names only inside a string (`format!("{x}")`), so it counts as a borrow even naming none.
+/// or block may borrow them and a `move` one takes them whole. A macro may also use variables it
+/// names only inside a string (`format!("{x}")`), so one naming none still counts as a borrow.
 void collectCapturedBy(Node inner, std::vector<VariableUse>& out) {
   bool moves = false;
   for (Node c : inner.children()) moves |= c.kind() == "move";
   VariableUse::Kind kind = moves ? VariableUse::Whole : VariableUse::Borrow;
-  if (inner.is("macro_invocation")) out.push_back({kind, "", inner, true, false});
   Node parameters = inner.field("parameters");
+  size_t before = out.size();
   walk(inner, [&](Node n) {
     if (n == parameters || n == inner.field("macro")) return false;
-    if (isLocalName(n) && !(parameters && patternBinds(parameters, n.text())))
+    if (isLocalName(n) && !(parameters && patternBinds(parameters, n.text())) && !namesFnItem(n, inner))
       out.push_back({kind, std::string(n.text()), inner, true, false});
     return !n.is("scoped_identifier");
   });
+  if (inner.is("macro_invocation") && out.size() == before) out.push_back({kind, "", inner, true, false});
 }
 
 std::vector<VariableUse> variableUses(Node operand) {
@@ -242,6 +259,22 @@ std::optional<std::string> losesComment(const RedundantBlock& m, Node root) {
   return std::nullopt;
 }
 
+/// An attribute macro sees its fn as written, and some look for a body ending in an async block or
+/// `Box::pin(async ..)`: `#[tracing::instrument]` then instruments that future instead of the call.
+std::optional<std::string> attributeMacroSeesBlock(const RedundantBlock& m) {
+  Node tail = m.block;
+  if (Node args = tail.parent(); args.is("arguments") && args.namedChildren().size() == 1) tail = args.parent();
+  Node body = tail.parent();
+  if (body.is("expression_statement")) body = body.parent();  // a block-like tail
+  auto fn = rust::asFunction(body.parent());
+  if (!fn || fn->body != body || rust::blockTail(body) != tail) return std::nullopt;
+  for (Node attribute : fn->attributes)
+    if (rust::isAttributeMacro(attribute))
+      return quoted(attribute.text()) + " sees the fn as written, and a body ending in an async block may be what "
+                                        "it instruments or rewrites";
+  return std::nullopt;
+}
+
 /// Borrows and drops must be the same. Inside an `async move` block the mentioned variables are
 /// owned by the block, so a borrow of one (or a read of part of one, which may go through a Deref
 /// guard) would, after the rewrite, refer to the enclosing variable instead: a borrow error, or a
@@ -266,8 +299,12 @@ std::optional<std::string> changesCaptures(const RedundantBlock& m, Edition edit
     bool borrowChanges = use.kind == VariableUse::Borrow && m.isMove && !(throughReference && !use.borrowsVariable);
     bool partChanges = use.kind == VariableUse::Part && !throughReference;
     if (!borrowChanges && !partChanges) continue;
-    std::string variable = use.variable.empty() ? "variables" : "`" + use.variable + "`";
-    std::string owner = m.isMove ? ", which the `async move` block owns" : ", which an edition 2018 async block captures whole";
+    if (use.variable.empty())
+      return quoted(use.expr.text()) + " may borrow variables that the `async move` block owns: after the rewrite "
+                                       "it would borrow the enclosing ones instead";
+    std::string variable = "`" + use.variable + "`";
+    std::string owner =
+        m.isMove ? ", which the `async move` block owns" : ", which an edition 2018 async block captures whole";
     if (borrowChanges)
       return quoted(use.expr.text()) + (use.certain ? " borrows from " : " may borrow from ") + variable + owner +
              ": after the rewrite it would borrow the enclosing " + variable + " instead (E0597/E0515, or " +
@@ -278,10 +315,122 @@ std::optional<std::string> changesCaptures(const RedundantBlock& m, Edition edit
   return std::nullopt;
 }
 
+/// Std macros that expand to an expression with no `return` or `?` of its own.
+bool isPlainExpressionMacro(Node macro) {
+  static constexpr std::array<std::string_view, 13> kPlain = {
+      "format", "format_args", "vec", "concat", "stringify", "matches", "line", "column", "file", "module_path",
+      "env", "include_str", "include_bytes"};
+  std::string_view name = macro.field("macro").text();
+  name = name.substr(name.rfind("::") == std::string_view::npos ? 0 : name.rfind("::") + 2);
+  bool plain = std::find(kPlain.begin(), kPlain.end(), name) != kPlain.end();
+  walk(macro, [&](Node n) {
+    plain &= n.kind() != "?" && n.kind() != "return";
+    return plain;
+  });
+  return plain;
+}
+
+/// A macro may hide a `return` or `?`: inside the block it leaves the block, after the rewrite it
+/// would leave the enclosing fn.
+std::optional<std::string> macroMayLeave(const rust::AwaitedCall& call) {
+  std::optional<std::string> reason;
+  for (Node operand : operands(call))
+    walk(operand, [&](Node n) {
+      if (reason || n.is("closure_expression") || n.is("async_block")) return false;
+      if (n.is("macro_invocation") && !isPlainExpressionMacro(n))
+        reason = quoted(n.text()) + " may `return` or use `?`, which would leave the enclosing fn after the "
+                                    "rewrite instead of the block";
+      return !reason;
+    });
+  return reason;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where a called path comes from. The callee index matches last names only, so a path into another
+// crate (`tokio::time::sleep`) must not take the laziness of a same-named fn of this workspace.
+
+enum class Origin { ThisCrate, Std, OtherCrate };
+
+/// The first segment of a path or `use` tree (`tokio` in `tokio::time::{sleep, timeout}`); empty
+/// for a global path (`::tokio::spawn`) or a bare `use {..}` list.
+std::string_view firstSegment(Node path) {
+  while (path.is("scoped_identifier") || path.is("scoped_use_list") || path.is("use_as_clause") ||
+         path.is("use_wildcard")) {
+    Node inner = path.is("use_wildcard") ? path.namedChild(0) : path.field("path");
+    if (!inner) return "";
+    path = inner;
+  }
+  return path.is("use_list") ? "" : path.text();
+}
+
+/// True if the file declares a module or type named `name` (at any depth: a wrong yes only keeps
+/// the index's answer, as before this check).
+bool declaresItem(Node file, std::string_view name) {
+  bool found = false;
+  walk(file, [&](Node n) {
+    if (n.is("mod_item") || n.is("struct_item") || n.is("enum_item") || n.is("union_item") || n.is("trait_item") ||
+        n.is("type_item"))
+      found |= n.field("name").text() == name;
+    return !found && !n.is("function_item");
+  });
+  return found;
+}
+
+Origin originOfRoot(std::string_view root, Node file) {
+  if (root == "crate" || root == "self" || root == "super" || root == "Self") return Origin::ThisCrate;
+  if (root == "std" || root == "core" || root == "alloc") return Origin::Std;
+  return declaresItem(file, root) ? Origin::ThisCrate : Origin::OtherCrate;
+}
+
+/// Where `use` declarations (or `extern crate .. as`) in the file bring `name` from, if any; when
+/// several do, another crate wins.
+std::optional<Origin> importOrigin(Node file, std::string_view name) {
+  std::optional<Origin> origin;
+  walk(file, [&](Node n) {
+    if (n.is("extern_crate_declaration") && n.field("alias").text() == name) origin = Origin::OtherCrate;
+    if (!n.is("use_declaration")) return true;
+    bool mentions = false;
+    walk(n, [&](Node leaf) {
+      mentions |= (leaf.is("identifier") || leaf.is("self")) && leaf.text() == name;
+      return !mentions;
+    });
+    if (mentions) {
+      Origin from = originOfRoot(firstSegment(n.field("argument")), file);
+      if (!origin || from == Origin::OtherCrate) origin = from;
+    }
+    return false;
+  });
+  return origin;
+}
+
+/// The callee if it is a fn of another crate: a path whose first segment is neither this crate's
+/// (`crate`, `self`, `super`, `Self`, a module or type declared or imported from this crate) nor
+/// std's, or a plain name imported from another crate. Methods are left to the index.
+std::optional<std::string> otherCrateCallee(const rust::AwaitedCall& call, Node file) {
+  if (call.receiver) return std::nullopt;
+  Node callee = call.function.is("generic_function") ? call.function.field("function") : call.function;
+  Origin origin = Origin::ThisCrate;
+  if (callee.is("identifier")) {
+    origin = importOrigin(file, callee.text()).value_or(Origin::ThisCrate);
+  } else {
+    std::string_view root = firstSegment(callee);
+    origin = originOfRoot(root, file);
+    if (origin == Origin::OtherCrate && !root.empty() && !declaresItem(file, root))
+      origin = importOrigin(file, root).value_or(Origin::OtherCrate);
+  }
+  if (origin != Origin::OtherCrate) return std::nullopt;
+  return "`" + call.name + "` comes from another crate, and the callee index, which matches names only, cannot "
+         "say whether it does work when called";
+}
+
 /// Calling the callee must run nothing: that is what the block's first poll used to do.
-std::optional<std::string> calleeMayRunEarly(const rust::AwaitedCall& call, const FileContext& project) {
-  CalleeResolution resolution = project.resolve(call.name);
-  if (resolution.laziness == Laziness::Lazy) return std::nullopt;
+std::optional<std::string> calleeMayRunEarly(const rust::AwaitedCall& call, const RuleInput& input) {
+  CalleeResolution resolution = input.project.resolve(call.name);
+  if (resolution.laziness == Laziness::Lazy) {
+    auto otherCrate = otherCrateCallee(call, input.tree.root());
+    if (!otherCrate) return std::nullopt;
+    resolution.reason = *otherCrate;
+  }
   return resolution.reason + "; the rewrite calls it when the block is created instead of at the block's first poll";
 }
 
@@ -290,12 +439,25 @@ std::optional<std::string> operandRunsEarly(const rust::AwaitedCall& call) {
   for (Node operand : operands(call)) {
     std::string why;
     if (rust::isPure(operand, &why)) continue;
-    std::string whole = "`" + std::string(operand.text()) + "`";
+    std::string whole = "`";
+    whole.append(operand.text()).append("`");
     std::string detail = why.rfind(whole, 0) == 0 ? "" : " (" + why + ")";  // `why` names a sub-expression
-    return (operand == call.receiver ? "receiver " : "argument ") + quoted(operand.text()) +
+    return std::string(operand == call.receiver ? "receiver " : "argument ") + quoted(operand.text()) +
            " would be evaluated when the block is created instead of at its first poll" + detail;
   }
   return std::nullopt;
+}
+
+/// A method called on the block resolves, after the rewrite, on the local future's own type,
+/// where an inherent method would win over the trait method called before. (A call's
+/// `impl Future` has no inherent methods.)
+std::optional<std::string> methodMayChange(const RedundantBlock& m) {
+  Node outer = m.block;
+  while (outer.parent().is("parenthesized_expression")) outer = outer.parent();
+  Node up = outer.parent();
+  if (!up.is("field_expression") || up.field("value") != outer) return std::nullopt;
+  return "`." + std::string(up.field("field").text()) + "` would be looked up on `" + std::string(m.awaited.text()) +
+         "`'s own type, where an inherent method may take precedence over the one called on the block";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -307,6 +469,25 @@ TextEdit replaceBlock(const RedundantBlock& m, std::string_view text) {
   return {{m.block.begin(), m.block.end()}, std::move(awaited)};
 }
 
+/// Why the block cannot be replaced at all, if it cannot. A local future already exists and the
+/// block only moved it: nothing runs earlier and nothing is borrowed differently.
+std::optional<std::string> whyNoFix(const RedundantBlock& m, const RuleInput& input) {
+  if (auto reason = losesComment(m, input.tree.root())) return reason;
+  if (!m.call) return std::nullopt;
+  if (auto reason = macroMayLeave(*m.call)) return reason;
+  if (auto reason = attributeMacroSeesBlock(m)) return reason;
+  return changesCaptures(m, input.project.edition);
+}
+
+/// Why replacing the block may change when something runs; empty if it cannot.
+std::string whyUnsafe(const RedundantBlock& m, const RuleInput& input) {
+  if (!m.call) return methodMayChange(m).value_or("");
+  std::string reasons;
+  for (auto reason : {calleeMayRunEarly(*m.call, input), operandRunsEarly(*m.call)})
+    if (reason) reasons += (reasons.empty() ? "" : "; ") + *reason;
+  return reasons;
+}
+
 Finding findingFor(const RedundantBlock& m, const RuleInput& input) {
   std::string what = m.call ? (m.call->receiver ? "." : "") + m.call->name + (m.call->args.empty() ? "()" : "(..)")
                            : std::string(m.awaited.text());
@@ -316,26 +497,14 @@ Finding findingFor(const RedundantBlock& m, const RuleInput& input) {
   finding.message = "async block only awaits `" + what +
                     "`: a second state machine around one future (measured: 19 -> 13 suspend states, "
                     "384 -> 267 B per spawned task)";
-  std::string description = std::string("replace the block with ") + (m.call ? "the call `" : "the future `") + what + "`";
-
-  std::optional<std::string> unavailable = losesComment(m, input.tree.root());
-  if (!unavailable && m.call) unavailable = changesCaptures(m, input.project.edition);
-  if (unavailable) {
-    finding.fix = Fix::unavailable(*unavailable);
-    return finding;
-  }
-  std::vector<std::string> unsafeReasons;
-  if (m.call) {
-    for (auto reason : {calleeMayRunEarly(*m.call, input.project), operandRunsEarly(*m.call)})
-      if (reason) unsafeReasons.push_back(*reason);
-  }
-  std::vector<TextEdit> edits{replaceBlock(m, input.text)};
-  if (unsafeReasons.empty()) {
-    finding.fix = Fix::safe(description, std::move(edits));
+  std::string description =
+      std::string("replace the block with ") + (m.call ? "the call `" : "the future `") + what + "`";
+  if (auto reason = whyNoFix(m, input)) {
+    finding.fix = Fix::unavailable(*reason);
+  } else if (std::string unsafeReason = whyUnsafe(m, input); !unsafeReason.empty()) {
+    finding.fix = Fix::unsafe(description, unsafeReason, {replaceBlock(m, input.text)});
   } else {
-    std::string reason = unsafeReasons[0];
-    for (size_t i = 1; i < unsafeReasons.size(); ++i) reason += "; " + unsafeReasons[i];
-    finding.fix = Fix::unsafe(description, reason, std::move(edits));
+    finding.fix = Fix::safe(description, {replaceBlock(m, input.text)});
   }
   return finding;
 }

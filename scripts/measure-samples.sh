@@ -3,10 +3,11 @@
 #
 # For each sample: copies it to a temporary directory, builds it in release with panic=abort at
 # opt-level 3 and "z", runs it, and records the bytes of the workspace crates' own code (nm symbols
-# whose demangled name belongs to a workspace crate; std, core and alloc excluded) and the largest
-# async state machines (-Zprint-type-sizes). Then runs `coro-fix --apply --format json` on the copy,
-# rebuilds, fails loudly if the program prints anything different, and prints a before/after table
-# and the findings per check.
+# whose demangled name belongs to a workspace crate; std, core and alloc excluded, with the drop
+# glue core generates for the crates' types counted on its own row) and the async state machines
+# (-Zprint-type-sizes). Then runs `coro-fix --apply --format json` on the copy, rebuilds, fails
+# loudly if the program prints anything different, and prints a before/after table and the
+# findings per check.
 #
 # Usage: scripts/measure-samples.sh [SAMPLE_DIR...]     (default: every samples/*/ with a Cargo.toml)
 #   CORO_FIX=path   the coro-fix binary (default: build/coro-fix)
@@ -27,7 +28,7 @@ fi
 ((${#samples[@]})) || die "no samples found under $repo/samples"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/measure-samples.XXXXXX")
-if [ "${KEEP:-0}" = 1 ]; then echo "measure-samples: work directory $work"; else trap 'rm -rf "$work"' EXIT; fi
+if [ "${KEEP:-0}" = 1 ]; then echo "measure-samples: work directory $work" >&2; else trap 'rm -rf "$work"' EXIT; fi
 
 # The parsing and the table; bash below only runs the tools.
 helper=$work/helper.py
@@ -51,16 +52,22 @@ def owned_by(crates):
     return lambda name: bool(pattern.match(name))
 
 def code_bytes(crates, binaries):
+    """(bytes of the crates' own code, bytes of the drop glue core generates for their types)."""
     owned = owned_by(crates)
-    total = 0
+    glue = re.compile(r"^core::ptr::drop_in_place<(%s)::" % "|".join(map(re.escape, crates)))
+    own_total = glue_total = 0
     for binary in binaries:
         out = subprocess.run(["nm", "--size-sort", "-C", "--defined-only", binary], check=True,
                              capture_output=True, text=True).stdout
         for line in out.splitlines():
             parts = line.split(" ", 2)
-            if len(parts) == 3 and parts[1] in "tTwW" and owned(parts[2]):
-                total += int(parts[0], 16)
-    return total
+            if len(parts) != 3 or parts[1] not in "tTwW":
+                continue
+            if owned(parts[2]):
+                own_total += int(parts[0], 16)
+            elif glue.match(parts[2]):
+                glue_total += int(parts[0], 16)
+    return own_total, glue_total
 
 def text_bytes(binaries):
     total = 0
@@ -69,27 +76,48 @@ def text_bytes(binaries):
         total += sum(int(line.split()[1]) for line in out.splitlines() if line.startswith(".text "))
     return total
 
-TYPE = re.compile(r"^print-type-size type: `(\{async (?:fn body of |block@)(.*)\})`: (\d+) bytes")
+TYPE = re.compile(r"^print-type-size type: `\{async (fn body of |block@)(.*)\}`: (\d+) bytes")
+CRATE_MARK = re.compile(r"^### crate (\S+)$")
+EXTERNAL = {"std", "core", "alloc"}  # samples have no dependencies
 
 def futures(crates, type_sizes_log):
-    """The workspace's async state machines: {name: bytes}, largest size seen per name."""
-    owned = owned_by(crates)
-    found = {}
+    """The workspace's async state machines: {name: bytes}. rustc names the compiled crate's own
+    items without the crate (`tasks::f`), so those are qualified with the crate that `### crate
+    NAME` lines in the log say was being compiled; and one item laid out in two crates' builds may
+    be named through different paths (`bus::I2cBus`, `hub_hal::I2cBus`), so names are merged on
+    their form without module paths."""
+    by_key, current = {}, None
     for line in open(type_sizes_log, errors="replace"):
+        if m := CRATE_MARK.match(line):
+            current = m.group(1)
+            continue
         m = TYPE.match(line)
         if not m:
             continue
-        name, inner, size = m.group(1), m.group(2), int(m.group(3))
-        # async blocks are named by their file; cargo passes workspace files as relative paths
-        ours = not inner.startswith("/") if name.startswith("{async block@") else owned(inner)
-        if ours:
-            found[name] = max(size, found.get(name, 0))
-    return found
+        form, path, size = m.group(1), m.group(2), int(m.group(3))
+        if form == "block@":
+            # named by its file; cargo passes workspace files as relative paths
+            if path.startswith("/"):
+                continue
+        else:
+            opening = len(path) - len(path.lstrip("<"))
+            first = re.match(r"[A-Za-z_]\w*", path[opening:])  # none for `&mut T`, `(A, B)`, ...
+            first = first.group() if first else ""
+            if first in EXTERNAL:
+                continue
+            if first and first not in crates and first != "dyn":
+                path = path[:opening] + f"{current}::" + path[opening:]
+        name = "{async " + form + path + "}"
+        key = re.sub(r"\b[a-z_][a-z0-9_]*::", "", name)
+        seen_name, seen_size = by_key.get(key, (name, 0))
+        by_key[key] = (max(seen_name, name, key=len), max(seen_size, size))
+    return dict(by_key.values())
 
 def measure(manifest, binaries3, binariesz, sizes_log, out):
     crates = crate_names(manifest)
     b3, bz = binaries3.split(":"), binariesz.split(":")
-    result = {"crates": crates, "code3": code_bytes(crates, b3), "codez": code_bytes(crates, bz),
+    (code3, glue3), (codez, gluez) = code_bytes(crates, b3), code_bytes(crates, bz)
+    result = {"crates": crates, "code3": code3, "codez": codez, "glue3": glue3, "gluez": gluez,
               "text3": text_bytes(b3), "textz": text_bytes(bz), "futures": futures(crates, sizes_log)}
     json.dump(result, open(out, "w"))
 
@@ -113,6 +141,8 @@ def report(sample, before_json, after_json, coro_fix_json, diff_stat):
     rows = [
         ("crate-code bytes, opt-level=3", before["code3"], after["code3"]),
         ('crate-code bytes, opt-level="z"', before["codez"], after["codez"]),
+        ("drop glue of crate types, opt-level=3", before["glue3"], after["glue3"]),
+        ('drop glue of crate types, opt-level="z"', before["gluez"], after["gluez"]),
         (".text bytes (whole binary), opt-level=3", before["text3"], after["text3"]),
         ('.text bytes (whole binary), opt-level="z"', before["textz"], after["textz"]),
         ("async state machines (types)", len(fb), len(fa)),
@@ -182,12 +212,14 @@ run_all() {
 
 # type_sizes DIR TAG: -Zprint-type-sizes of every lib and bin target of the workspace.
 type_sizes() {
-  local dir=$1 tag=$2 log=$work/type-sizes-$2.log package kind name
+  local dir=$1 tag=$2 log=$work/type-sizes-$2.log package kind name target
   : >"$log"
   while read -r package kind name; do
+    if [ "$kind" = lib ]; then target=(--lib); else target=(--bin "$name"); fi
+    echo "### crate ${name//-/_}" >>"$log"
     RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$work/target-$tag-sizes CARGO_PROFILE_RELEASE_PANIC=abort \
       cargo rustc --release --offline --quiet --manifest-path "$dir/Cargo.toml" -p "$package" \
-      $([ "$kind" = lib ] && echo --lib || echo "--bin $name") -- -Zprint-type-sizes >>"$log" 2>>"$work/type-sizes-$tag.err" ||
+      "${target[@]}" -- -Zprint-type-sizes >>"$log" 2>>"$work/type-sizes-$tag.err" ||
       { cat "$work/type-sizes-$tag.err" >&2; return 1; }
   done < <(cargo metadata --offline --no-deps --format-version 1 --manifest-path "$dir/Cargo.toml" | python3 -c '
 import json, sys
@@ -225,8 +257,7 @@ measure_sample() {
   sample=$(cd "$1" && pwd)
   name=$(basename "$sample")
   echo "measure-samples: $name: building and measuring before/after (this takes a minute)" >&2
-  rm -rf "$work/$name"
-  mkdir -p "$work/$name"
+  mkdir "$work/$name" || return 1
   # cargo's own output directories stay out of the copies, so coro-fix scans sources only
   tar -C "$sample" --exclude=./target -cf - . | tar -C "$work/$name" -xf - || return 1
   cp -r "$work/$name" "$work/$name.before" || return 1

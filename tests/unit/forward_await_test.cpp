@@ -90,17 +90,21 @@ TEST(ForwardAwait, SkipsTraitDefaultsAndMacros) {
   EXPECT_TRUE(check(withCallee("m! { async fn f(x: u32) -> u32 { g(x).await } }\n")).findings.empty());
 }
 
-TEST(ForwardAwait, ClosuresThatBorrowHaveNoFix) {
+TEST(ForwardAwait, ClosuresThatBorrowAParameterHaveNoFix) {
   std::string callee = "async fn run<F: Fn() -> usize>(f: F) -> usize { f() }\n";
   auto owned = check(callee + "async fn f(s: String) -> usize { run(move || s.len()).await }\n");
-  ASSERT_EQ(owned.findings.size(), 1u);
   EXPECT_NE(owned.fix().reason.find("parameter `s` is captured by a `move` closure"), std::string::npos);
-  auto reference = check(callee + "async fn f(s: &str) -> usize { run(|| s.len()).await }\n");
-  ASSERT_EQ(reference.findings.size(), 1u);
-  EXPECT_NE(reference.fix().reason.find("parameter `s` is captured by a closure"), std::string::npos);
-  auto moved = check(callee + "async fn f(s: &str) -> usize { run(move || s.len()).await }\n");
-  ASSERT_EQ(moved.findings.size(), 1u);
+  auto copied = check(callee + "async fn f(n: usize) -> usize { run(|| n + 1).await }\n");
+  EXPECT_NE(copied.fix().reason.find("parameter `n` is captured by a closure, which borrows it"), std::string::npos);
+  auto moved = check(callee + "async fn f(n: usize, s: &str) -> usize { run(move || s.len() + n).await }\n");
   EXPECT_EQ(moved.fix().applicability, Applicability::Safe);
+  // Edition 2021 closures capture the place used (`*s`), edition 2018 ones the variable `s`.
+  std::string reborrowed = callee + "async fn f(s: &str) -> usize { run(|| s.len()).await }\n";
+  EXPECT_EQ(check(reborrowed).fix().applicability, Applicability::Safe);
+  EXPECT_NE(check(reborrowed, Edition::E2018).fix().reason.find("parameter `s` is captured by a closure"),
+            std::string::npos);
+  auto itself = check(callee + "async fn f(s: &str) -> usize { run(|| (&s).len()).await }\n");
+  EXPECT_NE(itself.fix().reason.find("parameter `s` is borrowed by the call (`&s`)"), std::string::npos);
 }
 
 TEST(ForwardAwait, OwnedParametersMustBeMovedWholeOnce) {
@@ -112,18 +116,46 @@ TEST(ForwardAwait, OwnedParametersMustBeMovedWholeOnce) {
   auto receiver = check(callee + "async fn f(n: u32) -> u32 { n.h(1).await }\n");
   EXPECT_NE(receiver.fix().reason.find("parameter `n` is the receiver of `n.h(1)`"), std::string::npos);
   auto wrapped = check(callee + "struct W { s: String }\n"
-                                "async fn f(s: String, t: String) -> u32 { h(W { s }, (t, 1)).await }\n");
-  EXPECT_EQ(wrapped.fix().applicability, Applicability::Safe);
+                                "async fn f(s: String, t: String) -> u32 { h(W { s }, 1).await }\n");
+  EXPECT_NE(wrapped.fix().reason.find("parameter `t` is never used"), std::string::npos);
+  auto inOrder = check(callee + "async fn f(s: String, t: String, u: String) -> u32 { h((s, [t]), u).await }\n");
+  EXPECT_EQ(inOrder.fix().applicability, Applicability::Safe);
+  auto reordered = check(callee + "async fn f(s: String, t: String) -> u32 { h(t, s).await }\n");
+  EXPECT_NE(reordered.fix().reason.find("parameters `s`, `t` reach `h(t, s)` in another order"), std::string::npos);
+  auto inStruct = check(callee + "struct W { t: String, s: String }\n"
+                                 "async fn f(s: String, t: String) -> u32 { h(W { s, t }, 1).await }\n");
+  EXPECT_NE(inStruct.fix().reason.find("are moved into a struct literal"), std::string::npos);
+  auto oneInStruct = check(callee + "struct W { s: String }\n"
+                                    "async fn f(s: String, n: &u32) -> u32 { h(W { s }, n).await }\n");
+  EXPECT_EQ(oneInStruct.fix().applicability, Applicability::Safe);
   auto selfMoved = check(callee + "struct S;\nimpl S {\n    async fn f(self) -> u32 { Self::h(self, 1).await }\n}\n");
   EXPECT_EQ(selfMoved.fix().applicability, Applicability::Safe);
 }
 
 TEST(ForwardAwait, ImpureReceiverIsUnsafe) {
+  auto c = check("struct C;\nimpl C { async fn get(&self) -> u32 { 1 } }\nstruct P { conns: Vec<C> }\n"
+                 "impl P {\n    async fn f(&self, i: usize) -> u32 { self.conns[i].get().await }\n}\n");
+  ASSERT_EQ(c.findings.size(), 1u);
+  EXPECT_EQ(c.fix().applicability, Applicability::Unsafe);
+  EXPECT_NE(c.fix().reason.find("the receiver `self.conns[i]` would run when `f` is called"), std::string::npos);
+}
+
+TEST(ForwardAwait, TemporaryReceiverHasNoFix) {
   auto c = check("struct C;\nimpl C { async fn get(&self) -> u32 { 1 } }\n"
                  "fn client() -> C { C }\nasync fn f() -> u32 { client().get().await }\n");
   ASSERT_EQ(c.findings.size(), 1u);
-  EXPECT_EQ(c.fix().applicability, Applicability::Unsafe);
-  EXPECT_NE(c.fix().reason.find("the receiver `client()` would run when `f` is called"), std::string::npos);
+  EXPECT_NE(c.fix().reason.find("the receiver `client()` is a temporary that `get` may borrow"), std::string::npos);
+}
+
+TEST(ForwardAwait, ControlFlowInTheCallIsAnotherShape) {
+  for (std::string_view body : {"{ g(h().await).await }", "{ g(x?).await }", "{ x?.g().await }",
+                                "{ g(match x { Ok(v) => v, Err(_) => return 0 }).await }"}) {
+    auto c = check(withCallee("async fn h() -> u32 { 1 }\nasync fn f(x: Result<u32, ()>) -> u32 " + std::string(body) + "\n"));
+    EXPECT_TRUE(c.findings.empty()) << body;
+  }
+  auto inClosure = check(withCallee("async fn run<F: Fn() -> Option<u32>>(f: F) -> u32 { 0 }\n"
+                                    "async fn f(x: &Option<u32>) -> u32 { run(|| Some((*x)?)).await }\n"));
+  EXPECT_EQ(inClosure.findings.size(), 1u);
 }
 
 TEST(ForwardAwait, NamesLifetimesThatDoNotClash) {
@@ -134,6 +166,24 @@ TEST(ForwardAwait, NamesLifetimesThatDoNotClash) {
                            "impl core::future::Future<Output = usize> + use<'b, 'c, 'd, 'a, T> {"),
             std::string::npos)
       << c.fixed();
+}
+
+TEST(ForwardAwait, NamesTheElidedLifetimeWhenUnderscoreWouldMeanAnother) {
+  std::string callee = "async fn g<A, B>(a: A, b: B) -> usize { 0 }\nstruct S;\nstruct L<'x, T>(&'x T);\n";
+  auto namedSelf = check(callee + "impl S {\n    async fn f<'a>(&'a self, k: &str) -> usize { g(self, k).await }\n}\n");
+  EXPECT_NE(namedSelf.fixed().find("fn f<'b, 'a>(&'a self, k: &'b str) -> "
+                                   "impl core::future::Future<Output = usize> + use<'b, 'a> {"),
+            std::string::npos)
+      << namedSelf.fixed();
+  auto namedParam = check(callee + "async fn f<'q>(x: &'q str, y: &str) -> usize { g(x, y).await }\n");
+  EXPECT_NE(namedParam.fixed().find("fn f<'a, 'q>(x: &'q str, y: &'a str) -> "
+                                    "impl core::future::Future<Output = usize> + use<'a, 'q> {"),
+            std::string::npos)
+      << namedParam.fixed();
+  auto noneElided = check(callee + "impl<'x, T> L<'x, T> {\n    async fn f(self) -> usize { g(self, 1).await }\n}\n");
+  EXPECT_NE(noneElided.fixed().find("fn f(self) -> impl core::future::Future<Output = usize> + use<'x, T> {"),
+            std::string::npos)
+      << noneElided.fixed();
 }
 
 TEST(ForwardAwait, ImplLifetimeWithOneReference) {
@@ -162,6 +212,8 @@ TEST(ForwardAwait, SpellsFutureAsTheScopeHasIt) {
   EXPECT_NE(check(withCallee("struct Future;\n" + fn), Edition::E2024).fixed().find("-> impl core::future::Future<"),
             std::string::npos);
   EXPECT_NE(check(withCallee("mod m { use std::future::Future; }\n" + fn)).fixed().find("-> impl core::future::Future<"),
+            std::string::npos);
+  EXPECT_NE(check(withCallee("use super::*;\n" + fn), Edition::E2024).fixed().find("-> impl core::future::Future<"),
             std::string::npos);
   EXPECT_NE(check(withCallee(fn), Edition::E2024).fixed().find("-> impl Future<"), std::string::npos);
 }

@@ -356,6 +356,10 @@ TEST(OutputSarif, DriverRulesAndResults) {
     EXPECT_EQ(rule.getObject("defaultConfiguration")->getString("level"), "warning");
     if (auto doc = ruleDoc(allRules()[i]->id())) {
       EXPECT_EQ(rule.getObject("help")->getString("text"), llvm::StringRef(*doc));
+      // The first paragraph of "What it finds", unwrapped.
+      std::string full = std::string(*rule.getObject("fullDescription")->getString("text"));
+      EXPECT_EQ(full.find('\n'), std::string::npos) << full;
+      EXPECT_NE(doc->find(full.substr(0, full.find(' ', 20))), std::string_view::npos) << full;
     }
   }
   EXPECT_EQ(sarif.getString("columnKind"), "utf16CodeUnits");
@@ -365,6 +369,7 @@ TEST(OutputSarif, DriverRulesAndResults) {
   const Object& result = at(results, 0);  // line 2 comes first
   EXPECT_EQ(result.getString("ruleId"), "not-a-linked-rule");
   EXPECT_EQ(at(rules, *result.getInteger("ruleIndex")).getString("id"), "not-a-linked-rule");
+  EXPECT_EQ(at(rules, *result.getInteger("ruleIndex")).getString("name"), "NotALinkedRule");
   EXPECT_EQ(result.getString("level"), "warning");
   EXPECT_EQ(result.getObject("message")->getString("text"), "found it");
   const Object* physical = at(result.getArray("locations"), 0).getObject("physicalLocation");
@@ -414,7 +419,10 @@ TEST(OutputSarif, FingerprintIgnoresIndentationAndPosition) {
 TEST(OutputSarif, AppliedFixesAreNotOfferedAndOutsidePathsAreAbsolute) {
   RunResult run = wrapperRun(Outcome::Applied, safeReplace(rangeOf(kWrapper, "inner(x).await"), "inner(x)"));
   run.files[0].path = "/nonexistent-coro-fix-root/lib.rs";
-  run.files.push_back(FileResult{"./src/broken.rs", std::nullopt, "internal trouble", std::nullopt, "", {}, 0, 0});
+  FileResult broken;
+  broken.path = "./src/broken.rs";
+  broken.internalError = "internal trouble";
+  run.files.push_back(broken);
   llvm::json::Value root = nullptr;
   Object sarif = sarifRun(run, {RunMode::Apply, false, false, false}, root);
   const Object& result = at(sarif.getArray("results"), 0);
@@ -551,6 +559,26 @@ TEST(OutputExportFixes, LaterPassFindingsAreLeftOut) {
   auto document = parsedYaml(exportFixesYaml(run, {RunMode::Apply, true, false, false}, "/b"));
   ASSERT_EQ(document.Diagnostics.size(), 1u);
   EXPECT_EQ(document.Diagnostics[0].DiagnosticName, "first");
+}
+
+TEST(OutputExportFixes, FilesWithOneElementTuplesAreLeftOutWithAComment) {
+  // clang-apply-replacements' C++ cleanup would turn `(x,)` into `(x)` in any statement it touches.
+  auto exported = [](std::string source) {
+    RunResult run;
+    run.files.push_back(fileWith("t.rs", source));
+    TextRange call = rangeOf(source, "g(");
+    addFinding(run.files[0], "c", call, safeReplace({call.begin, call.begin + 1}, "h"), Outcome::Fixable);
+    return exportFixesYaml(run, {}, "/b");
+  };
+  for (const char* tuple : {"fn f() { g((x,)); }\n", "fn f() { let (a,) = g(t); }\n",
+                            "fn f() -> (u32,) { g(1) }\n", "fn f() { println!(\"{:?}\", (x,)); g(1); }\n"}) {
+    std::string yaml = exported(tuple);
+    EXPECT_EQ(yaml.rfind("# t.rs: fixes left out: it has a one-element tuple", 0), 0u) << yaml;
+    EXPECT_TRUE(parsedYaml(yaml).Diagnostics.empty()) << yaml;
+  }
+  for (const char* harmless : {"fn f() { g(a, b,); }\n", "fn f() { println!(\"{}\", a,); g(1); }\n",
+                               "fn f() { g((a, b)); }\n"})
+    EXPECT_EQ(parsedYaml(exported(harmless)).Diagnostics.size(), 1u) << harmless;
 }
 
 // --- unified diff ------------------------------------------------------------------------------
