@@ -9,6 +9,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ThreadPool.h"
 #include "rewriter/discovery.h"
+#include "rewriter/relevant_ranges.h"
 #include "rewriter/rust_analysis.h"
 #include "rewriter/suppression.h"
 #include "spdlog/spdlog.h"
@@ -19,6 +20,18 @@ namespace {
 /// Only files that can hold a coroutine are parsed; the rest cost one byte scan.
 bool mayContainAsync(std::string_view text) {
   return text.find("async") != std::string_view::npos || text.find("await") != std::string_view::npos;
+}
+
+/// Parses the parts of `text` a rule may look at (plain fns are skipped) and indexes its fns.
+std::unique_ptr<SyntaxTree> parseRelevant(std::string_view text, const std::string& path, CalleeIndex& index) {
+  std::vector<std::pair<uint32_t, uint32_t>> skip;
+  for (TextRange range : plainFunctionRanges(text)) {
+    skip.emplace_back(range.begin, range.end);
+    index.addUnparsedFile(path, text, range.begin, range.end);
+  }
+  auto tree = SyntaxTree::parseRustSkipping(text, skip);
+  index.addParsedFile(path, *tree);
+  return tree;
 }
 
 bool wouldApply(const Fix& fix, const RunOptions& options) {
@@ -184,13 +197,15 @@ void processFile(FileResult& result, std::unique_ptr<SyntaxTree> parsed, const F
     // Apply the pass; a fix whose result no longer parses is dropped (each tried alone to find it).
     std::vector<const Fix*> fixes;
     for (size_t i : selected) fixes.push_back(&last[i].finding.fix);
-    size_t errorsBefore = tree->errorRanges().size();
+    // Compared with a full parse of the text (the first pass's tree may have skipped plain fns).
+    std::optional<size_t> errorsInText;
+    auto errorsBefore = [&] { return errorsInText ? *errorsInText : *(errorsInText = errorCount(text)); };
     std::optional<std::string> next = applyFixes(text, fixes, result.path);
-    if (!next || errorCount(*next) > errorsBefore) {
+    if (!next || errorCount(*next) > errorsBefore()) {
       fixes.clear();
       for (size_t i : selected) {
         auto alone = applyFixes(text, {&last[i].finding.fix}, result.path);
-        if (alone && errorCount(*alone) <= errorsBefore) {
+        if (alone && errorCount(*alone) <= errorsBefore()) {
           fixes.push_back(&last[i].finding.fix);
           continue;
         }
@@ -200,7 +215,7 @@ void processFile(FileResult& result, std::unique_ptr<SyntaxTree> parsed, const F
       }
       next = fixes.empty() ? std::nullopt : applyFixes(text, fixes, result.path);
       if (pass == 0) result.findings = last;
-      if (!next || errorCount(*next) > errorsBefore) break;
+      if (!next || errorCount(*next) > errorsBefore()) break;
     }
     result.fixesApplied += fixes.size();
     result.passes = pass + 1;
@@ -287,8 +302,7 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
         index.addUnparsedFile(w.result->path, text);
         return;
       }
-      w.tree = SyntaxTree::parseRust(text);
-      index.addParsedFile(w.result->path, *w.tree);
+      w.tree = parseRelevant(text, w.result->path, index);
     });
   }
   for (const auto& [file, index] : indexOnly) {
@@ -297,7 +311,7 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
       auto source = SourceFile::load(file, reason);
       if (!source) return;
       if (!mayContainAsync(source->text())) return index->addUnparsedFile(displayPath(file), source->text());
-      index->addParsedFile(displayPath(file), *SyntaxTree::parseRust(source->text()));
+      parseRelevant(source->text(), displayPath(file), *index);
     });
   }
   pool.wait();

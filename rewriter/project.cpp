@@ -1,5 +1,6 @@
 #include "rewriter/project.h"
 
+#include <algorithm>
 #include <cctype>
 #include <mutex>
 #include <unordered_map>
@@ -168,7 +169,9 @@ void CalleeIndex::addParsedFile(std::string_view path, const SyntaxTree& tree) {
       return false;
     }
     auto f = rust::asFunction(n);
-    if (!f) return true;
+    // Only items are callable from elsewhere: descend through modules, impls and traits, not bodies.
+    if (!f) return n.is("source_file") || n.is("mod_item") || n.is("declaration_list") || n.is("impl_item") ||
+                   n.is("trait_item");
     std::string name(f->name.text());
     if (f->isAsync)
       add(name, {Laziness::Lazy, "`" + name + "` is an `async fn` (" + location(path, n.line()) + ")"});
@@ -177,13 +180,14 @@ void CalleeIndex::addParsedFile(std::string_view path, const SyntaxTree& tree) {
     else
       add(name, {Laziness::Eager, "`" + name + "` is a plain fn that may do work when called (" +
                                       location(path, n.line()) + ")"});
-    return true;  // nested fns are definitions too
+    return false;
   });
 }
 
-void CalleeIndex::addUnparsedFile(std::string_view path, std::string_view text) {
-  uint32_t line = 0;
-  for (size_t i = 0; i + 3 < text.size(); ++i) {
+void CalleeIndex::addUnparsedFile(std::string_view path, std::string_view text, uint32_t begin, uint32_t end) {
+  end = std::min<size_t>(end, text.size());
+  uint32_t line = std::count(text.begin(), text.begin() + std::min<size_t>(begin, text.size()), '\n');
+  for (size_t i = begin; i + 3 < end; ++i) {
     if (text[i] == '\n') ++line;
     if (text.compare(i, 3, "fn ") != 0 || (i > 0 && isIdentChar(text[i - 1]))) continue;
     size_t begin = i + 3, end = begin;

@@ -1,6 +1,7 @@
 // What a rule may know beyond one file: the Rust edition in force, and which callees in the
 // crate/workspace are lazy (an `async fn`, or a constructor that only builds a future).
 #pragma once
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -45,7 +46,9 @@ class CalleeIndex {
   /// Adds every fn definition and trait fn declaration in a parsed file.
   void addParsedFile(std::string_view path, const SyntaxTree& tree);
   /// For files not worth parsing (no `async`, no `Future`): every `fn name` is a plain fn.
-  void addUnparsedFile(std::string_view path, std::string_view text);
+  /// `begin`/`end` limit the scan to a part of `text` (a skipped item), lines still counted from the top.
+  void addUnparsedFile(std::string_view path, std::string_view text, uint32_t begin = 0,
+                       uint32_t end = UINT32_MAX);
   void add(std::string name, Definition definition);
 
   /// `name` is a call's function path (`g`, `net::g`, `Self::g`, `core::future::ready`) or a

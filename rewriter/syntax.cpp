@@ -34,6 +34,36 @@ std::unique_ptr<SyntaxTree> SyntaxTree::parseRust(std::string_view text) {
   return std::unique_ptr<SyntaxTree>(new SyntaxTree(tree, text));
 }
 
+std::unique_ptr<SyntaxTree> SyntaxTree::parseRustSkipping(std::string_view text,
+                                                         const std::vector<std::pair<uint32_t, uint32_t>>& skip) {
+  if (skip.empty()) return parseRust(text);
+  auto point = [&, row = 0u, lineStart = 0u, scanned = 0u](uint32_t offset) mutable {
+    for (; scanned < offset; ++scanned)  // offsets arrive in increasing order
+      if (text[scanned] == '\n') {
+        ++row;
+        lineStart = scanned + 1;
+      }
+    return TSPoint{row, offset - lineStart};
+  };
+  std::vector<TSRange> included;
+  uint32_t from = 0;
+  for (auto [begin, end] : skip) {
+    if (begin > from) included.push_back({point(from), point(begin), from, begin});
+    from = end;
+  }
+  if (from < text.size()) included.push_back({point(from), point(static_cast<uint32_t>(text.size())), from,
+                                              static_cast<uint32_t>(text.size())});
+  if (included.empty()) return parseRust(text);
+  TSParser* parser = ts_parser_new();
+  ts_parser_set_language(parser, tree_sitter_rust());
+  bool ok = ts_parser_set_included_ranges(parser, included.data(), static_cast<uint32_t>(included.size()));
+  TSTree* tree = ok ? ts_parser_parse_string(parser, nullptr, text.data(), static_cast<uint32_t>(text.size())) : nullptr;
+  ts_parser_delete(parser);
+  if (!tree) return parseRust(text);
+  std::unique_ptr<SyntaxTree> result(new SyntaxTree(tree, text));
+  return result->hasError() ? parseRust(text) : std::move(result);
+}
+
 SyntaxTree::~SyntaxTree() { ts_tree_delete(tree_); }
 
 Node SyntaxTree::root() const { return Node(ts_tree_root_node(tree_), text_); }

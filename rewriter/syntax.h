@@ -69,6 +69,10 @@ class Node {
 class SyntaxTree {
  public:
   static std::unique_ptr<SyntaxTree> parseRust(std::string_view text);
+  /// Parses `text` without the byte ranges in `skip` (sorted, disjoint, each a whole item), so
+  /// nodes keep their offsets in `text`. Falls back to a full parse if the result has errors.
+  static std::unique_ptr<SyntaxTree> parseRustSkipping(std::string_view text,
+                                                       const std::vector<std::pair<uint32_t, uint32_t>>& skip);
   ~SyntaxTree();
   SyntaxTree(const SyntaxTree&) = delete;
   SyntaxTree& operator=(const SyntaxTree&) = delete;

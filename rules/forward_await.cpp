@@ -2,6 +2,7 @@
 // plain `fn` instead, so the wrapper's state machine (and its second copy of the parameters) goes.
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -144,6 +145,138 @@ std::vector<Node> mentionsOf(const std::string& name, Node call) {
     return true;
   });
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The new signature: which lifetimes and types the returned `impl Future` must capture.
+
+/// What the parameters borrow, and whether edition 2021's `+ 'lt` bound can express it. (An
+/// `async fn` cannot leave a path's lifetime out, `Cow<str>`, E0726: every elided one is visible.)
+struct Captures {
+  std::vector<Node> elided;            // `&` without a lifetime (the `&` token), and each `'_`
+  std::vector<std::string> lifetimes;  // named lifetimes in scope (impl's, then the fn's)
+  std::vector<std::string> types;      // type and const parameters in scope (impl's, then the fn's)
+  bool capturesNamedLifetime = false;  // a parameter mentions one of `lifetimes`, or `self` carries the impl's
+  bool namesLifetime = false;          // a parameter writes a named lifetime: `&'a self`, `x: Foo<'x>`
+  bool ownsTypeParameter = false;      // a type parameter appears outside any reference: `t: T`, `self` of `impl<T>`
+  Node argumentImplTrait;              // a parameter typed `impl Trait`
+};
+
+void addGenerics(Node typeParameters, Captures& out) {
+  if (!typeParameters) return;
+  for (Node g : typeParameters.namedChildren()) {
+    if (g.is("lifetime_parameter")) out.lifetimes.emplace_back(g.field("name").text());
+    else if (g.is("type_parameter") || g.is("const_parameter")) out.types.emplace_back(g.field("name").text());
+  }
+}
+
+/// A type parameter under a reference outlives the borrow; anywhere else `+ 'lt` would need a bound.
+bool underReference(Node n, Node root) {
+  for (Node p = n.parent(); p && p != root.parent(); p = p.parent())
+    if (p.is("reference_type")) return true;
+  return false;
+}
+
+void scanParameterType(Node type, const std::set<std::string>& typeNames, Captures& out) {
+  walk(type, [&](Node n) {
+    if (n.is("function_type")) return false;  // `fn(&str)`, `Fn(&str)`: higher-ranked, not captured
+    if (n.is("reference_type") && !n.namedChildren()[0].is("lifetime")) out.elided.push_back(n.child(0));
+    if (n.is("lifetime") && n.text() == "'_") out.elided.push_back(n);
+    else if (n.is("lifetime") && n.text() != "'static") out.capturesNamedLifetime = out.namesLifetime = true;
+    if (n.is("abstract_type") && !out.argumentImplTrait) out.argumentImplTrait = n;
+    if (n.is("abstract_type") || (n.is("type_identifier") && typeNames.count(std::string(n.text()))))
+      out.ownsTypeParameter |= !underReference(n, type);
+    return true;
+  });
+}
+
+/// How many lifetimes the returned future must capture.
+size_t borrowedLifetimes(const Captures& c) {
+  return c.elided.size() + (c.capturesNamedLifetime ? c.lifetimes.size() : 0);
+}
+
+Captures capturesOf(const rust::Function& fn) {
+  Captures out;
+  Node implGenerics = fn.impl ? fn.impl.field("type_parameters") : Node{};
+  addGenerics(implGenerics, out);
+  size_t implTypes = out.types.size(), implLifetimes = out.lifetimes.size();
+  addGenerics(fn.typeParameters, out);
+  std::set<std::string> typeNames(out.types.begin(), out.types.end());
+  if (implTypes) typeNames.insert("Self");
+  for (Node p : fn.parameters.namedChildren()) {
+    if (p.is("self_parameter")) {
+      Node ampersand = p.child(0), lifetime = p.namedChildren()[0];
+      if (ampersand.kind() == "&" && !lifetime.is("lifetime")) out.elided.push_back(ampersand);
+      if (lifetime.is("lifetime") && lifetime.text() == "'_") out.elided.push_back(lifetime);
+      else if (lifetime.is("lifetime")) out.capturesNamedLifetime = out.namesLifetime = true;  // `&'a self`
+      if (ampersand.kind() != "&" && implTypes) out.ownsTypeParameter = true;  // `self` of `impl<T> S<T>`
+      out.capturesNamedLifetime |= implLifetimes > 0;
+    } else if (p.is("parameter")) {
+      if (p.field("pattern").is("self")) out.capturesNamedLifetime |= implLifetimes > 0;
+      scanParameterType(p.field("type"), typeNames, out);
+    }
+  }
+  return out;
+}
+
+std::string freshLifetime(const Captures& captures, std::string_view fnText, std::set<std::string>& taken) {
+  for (char c = 'a'; c <= 'z'; ++c) {
+    std::string name = std::string("'") + c;
+    if (taken.count(name) || fnText.find(name) != std::string_view::npos) continue;
+    if (std::find(captures.lifetimes.begin(), captures.lifetimes.end(), name) != captures.lifetimes.end()) continue;
+    taken.insert(name);
+    return name;
+  }
+  return "'fut" + std::to_string(taken.size());
+}
+
+struct Signature {
+  std::string capture;  // appended to `impl Future<Output = T>`: "", " + '_", " + 'a", " + use<..>"
+  std::vector<TextEdit> namingEdits;  // elided lifetimes given names, for `use<..>`
+};
+
+std::string joined(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+  return out;
+}
+
+/// Edition 2021 captures only the lifetimes an `impl Trait` names (research table: `+ '_` with one
+/// reference, `use<..>` listing every type parameter with several; `impl Trait` arguments cannot
+/// be listed). Trait impls and edition 2024 capture everything in scope, like the `async fn`.
+std::variant<Signature, std::string> signatureFor(const rust::Function& fn, Edition edition) {
+  if (fn.inTraitImpl || edition >= Edition::E2024) return Signature{};
+  Captures c = capturesOf(fn);
+  size_t borrowed = borrowedLifetimes(c);
+  if (borrowed == 0) return Signature{};
+  if (borrowed == 1 && !c.ownsTypeParameter)
+    return Signature{c.elided.empty() ? " + " + c.lifetimes[0] : " + '_", {}};
+  if (c.argumentImplTrait)
+    return "edition " + std::to_string(static_cast<int>(edition)) + " can only write what the future captures with "
+           "`use<..>`, which cannot name the argument type " + quoted(c.argumentImplTrait.text()) +
+           " (edition 2024 needs no annotation)";
+  Signature s;
+  std::vector<std::string> listed;
+  // `'_` follows the output elision rules: it is the one elided lifetime only when no parameter
+  // writes a lifetime (with `&'a self` it would mean `'a`, beside `x: Foo<'x>` it is ambiguous).
+  if (c.elided.size() == 1 && !c.namesLifetime) {
+    listed.push_back("'_");
+  } else if (!c.elided.empty()) {
+    std::set<std::string> taken;
+    for (Node site : c.elided) {
+      listed.push_back(freshLifetime(c, fn.item.text(), taken));
+      if (site.is("lifetime")) s.namingEdits.push_back({{site.begin(), site.end()}, listed.back()});
+      else s.namingEdits.push_back({{site.end(), site.end()}, listed.back() + " "});
+    }
+    if (fn.typeParameters)
+      s.namingEdits.push_back({{fn.typeParameters.begin() + 1, fn.typeParameters.begin() + 1}, joined(listed) + ", "});
+    else
+      s.namingEdits.push_back({{fn.name.end(), fn.name.end()}, "<" + joined(listed) + ">"});
+  }
+  listed.insert(listed.end(), c.lifetimes.begin(), c.lifetimes.end());
+  listed.insert(listed.end(), c.types.begin(), c.types.end());
+  s.capture = " + use<" + joined(listed) + ">";
+  return s;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -346,152 +479,95 @@ bool isCoercionTarget(Node type) {
   return unsized;
 }
 
+/// The callee's definitions in this file (fns and trait declarations with its last path segment
+/// as name; a method call may name several), excluding the wrapper itself.
+std::vector<Node> calleeDefinitions(const Forward& f, const RuleInput& input) {
+  size_t lastColon = f.call.name.rfind(':');
+  std::string name = f.call.name.substr(lastColon == std::string::npos ? 0 : lastColon + 1);
+  std::vector<Node> out;
+  walk(input.tree.root(), [&](Node n) {
+    if ((n.is("function_item") || n.is("function_signature_item")) && n.field("name").text() == name &&
+        n != f.fn.item)
+      out.push_back(n);
+    return true;
+  });
+  return out;
+}
+
 std::optional<std::string> outputMayBeCoerced(const Forward& f, const RuleInput& input) {
   Node output = f.fn.returnType;
   if (!output || !isCoercionTarget(output)) return std::nullopt;
-  size_t lastColon = f.call.name.rfind(':');
-  std::string callee = f.call.name.substr(lastColon == std::string::npos ? 0 : lastColon + 1);
-  bool found = false, same = true;
-  walk(input.tree.root(), [&](Node n) {
-    if ((n.is("function_item") || n.is("function_signature_item")) && n.field("name").text() == callee &&
-        n != f.fn.item) {
-      std::optional<Node> theirs = futureOutput(n);
-      found = true;
-      same &= theirs && *theirs && rust::sameTokens(*theirs, output);
-    }
-    return true;
-  });
-  if (found && same) return std::nullopt;
+  auto definitions = calleeDefinitions(f, input);
+  bool same = !definitions.empty();
+  for (Node definition : definitions) {
+    std::optional<Node> theirs = futureOutput(definition);
+    same &= theirs && *theirs && rust::sameTokens(*theirs, output);
+  }
+  if (same) return std::nullopt;
   return "the body may coerce " + quoted(f.call.name) + "'s output to " + quoted(output.text()) +
          ", which a returned future cannot do, and " +
-         (found ? "its definition here yields another type" : "its definition is not in this file");
+         (definitions.empty() ? "its definition is not in this file" : "its definition here yields another type");
 }
 
-// ---------------------------------------------------------------------------------------------
-// The new signature: which lifetimes and types the returned `impl Future` must capture.
+/// What a callee definition gives to two of its parameters at once: a named lifetime
+/// (`'s` in `read<'s>(&'s mut self, buf: &'s mut [u8])`) or a type parameter held by value.
+/// Its future then holds one region for both, which must be one of the wrapper's (E0700).
+std::string sharedByParameters(Node definition) {
+  std::set<std::string> typeParameters;
+  if (Node generics = definition.field("type_parameters"))
+    for (Node g : generics.namedChildren())
+      if (g.is("type_parameter")) typeParameters.emplace(g.field("name").text());
+  std::map<std::string, int> parametersUsing;
+  for (Node p : definition.field("parameters").namedChildren()) {
+    std::set<std::string> used;
+    walk(p, [&](Node n) {
+      if (n.is("lifetime") && n.text() != "'static" && n.text() != "'_") used.emplace(n.text());
+      if (n.is("type_identifier") && typeParameters.count(std::string(n.text())) && !underReference(n, p))
+        used.emplace(n.text());
+      return true;
+    });
+    for (const auto& name : used)
+      if (++parametersUsing[name] == 2) return name;
+  }
+  return "";
+}
 
-/// What the parameters borrow, and whether edition 2021's `+ 'lt` bound can express it. (An
-/// `async fn` cannot leave a path's lifetime out, `Cow<str>`, E0726: every elided one is visible.)
-struct Captures {
-  std::vector<Node> elided;            // `&` without a lifetime (the `&` token), and each `'_`
-  std::vector<std::string> lifetimes;  // named lifetimes in scope (impl's, then the fn's)
-  std::vector<std::string> types;      // type and const parameters in scope (impl's, then the fn's)
-  bool capturesNamedLifetime = false;  // a parameter mentions one of `lifetimes`, or `self` carries the impl's
-  bool namesLifetime = false;          // a parameter writes a named lifetime: `&'a self`, `x: Foo<'x>`
-  bool ownsTypeParameter = false;      // a type parameter appears outside any reference: `t: T`, `self` of `impl<T>`
-  Node argumentImplTrait;              // a parameter typed `impl Trait`
+/// The tied definitions among the callee's, when the wrapper borrows several lifetimes.
+struct Ties {
+  size_t definitions = 0;
+  std::vector<std::pair<Node, std::string>> tied;  // definition, what it shares
 };
 
-void addGenerics(Node typeParameters, Captures& out) {
-  if (!typeParameters) return;
-  for (Node g : typeParameters.namedChildren()) {
-    if (g.is("lifetime_parameter")) out.lifetimes.emplace_back(g.field("name").text());
-    else if (g.is("type_parameter") || g.is("const_parameter")) out.types.emplace_back(g.field("name").text());
+std::optional<Ties> tiesIfSeveralBorrows(const Forward& f, const RuleInput& input) {
+  if (borrowedLifetimes(capturesOf(f.fn)) < 2) return std::nullopt;
+  Ties ties;
+  for (Node definition : calleeDefinitions(f, input)) {
+    ++ties.definitions;
+    if (std::string shared = sharedByParameters(definition); !shared.empty()) ties.tied.emplace_back(definition, shared);
   }
+  return ties;
 }
 
-/// A type parameter under a reference outlives the borrow; anywhere else `+ 'lt` would need a bound.
-bool underReference(Node n, Node root) {
-  for (Node p = n.parent(); p && p != root.parent(); p = p.parent())
-    if (p.is("reference_type")) return true;
-  return false;
+std::string tiedReason(const Forward& f, std::string_view callee, const std::string& shared) {
+  return std::string(callee) + " gives " + quoted(shared) + " to several parameters: the future it returns holds one "
+         "lifetime for borrows that " + quoted(f.fn.name.text()) + " takes separately, so it cannot be returned (E0700)";
 }
 
-void scanParameterType(Node type, const std::set<std::string>& typeNames, Captures& out) {
-  walk(type, [&](Node n) {
-    if (n.is("function_type")) return false;  // `fn(&str)`, `Fn(&str)`: higher-ranked, not captured
-    if (n.is("reference_type") && !n.namedChildren()[0].is("lifetime")) out.elided.push_back(n.child(0));
-    if (n.is("lifetime") && n.text() == "'_") out.elided.push_back(n);
-    else if (n.is("lifetime") && n.text() != "'static") out.capturesNamedLifetime = out.namesLifetime = true;
-    if (n.is("abstract_type") && !out.argumentImplTrait) out.argumentImplTrait = n;
-    if (n.is("abstract_type") || (n.is("type_identifier") && typeNames.count(std::string(n.text()))))
-      out.ownsTypeParameter |= !underReference(n, type);
-    return true;
-  });
+std::optional<std::string> calleeTiesLifetimes(const Forward& f, const RuleInput& input) {
+  auto ties = tiesIfSeveralBorrows(f, input);
+  if (!ties || ties->definitions == 0 || ties->tied.size() < ties->definitions) return std::nullopt;
+  return tiedReason(f, quoted(f.call.name), ties->tied[0].second);
 }
 
-Captures capturesOf(const rust::Function& fn) {
-  Captures out;
-  Node implGenerics = fn.impl ? fn.impl.field("type_parameters") : Node{};
-  addGenerics(implGenerics, out);
-  size_t implTypes = out.types.size(), implLifetimes = out.lifetimes.size();
-  addGenerics(fn.typeParameters, out);
-  std::set<std::string> typeNames(out.types.begin(), out.types.end());
-  if (implTypes) typeNames.insert("Self");
-  for (Node p : fn.parameters.namedChildren()) {
-    if (p.is("self_parameter")) {
-      Node ampersand = p.child(0), lifetime = p.namedChildren()[0];
-      if (ampersand.kind() == "&" && !lifetime.is("lifetime")) out.elided.push_back(ampersand);
-      if (lifetime.is("lifetime") && lifetime.text() == "'_") out.elided.push_back(lifetime);
-      else if (lifetime.is("lifetime")) out.capturesNamedLifetime = out.namesLifetime = true;  // `&'a self`
-      if (ampersand.kind() != "&" && implTypes) out.ownsTypeParameter = true;  // `self` of `impl<T> S<T>`
-      out.capturesNamedLifetime |= implLifetimes > 0;
-    } else if (p.is("parameter")) {
-      if (p.field("pattern").is("self")) out.capturesNamedLifetime |= implLifetimes > 0;
-      scanParameterType(p.field("type"), typeNames, out);
-    }
-  }
-  return out;
-}
-
-std::string freshLifetime(const Captures& captures, std::string_view fnText, std::set<std::string>& taken) {
-  for (char c = 'a'; c <= 'z'; ++c) {
-    std::string name = std::string("'") + c;
-    if (taken.count(name) || fnText.find(name) != std::string_view::npos) continue;
-    if (std::find(captures.lifetimes.begin(), captures.lifetimes.end(), name) != captures.lifetimes.end()) continue;
-    taken.insert(name);
-    return name;
-  }
-  return "'fut" + std::to_string(taken.size());
-}
-
-struct Signature {
-  std::string capture;  // appended to `impl Future<Output = T>`: "", " + '_", " + 'a", " + use<..>"
-  std::vector<TextEdit> namingEdits;  // elided lifetimes given names, for `use<..>`
-};
-
-std::string joined(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
-  return out;
-}
-
-/// Edition 2021 captures only the lifetimes an `impl Trait` names (research table: `+ '_` with one
-/// reference, `use<..>` listing every type parameter with several; `impl Trait` arguments cannot
-/// be listed). Trait impls and edition 2024 capture everything in scope, like the `async fn`.
-std::variant<Signature, std::string> signatureFor(const rust::Function& fn, Edition edition) {
-  if (fn.inTraitImpl || edition >= Edition::E2024) return Signature{};
-  Captures c = capturesOf(fn);
-  size_t borrowed = c.elided.size() + (c.capturesNamedLifetime ? c.lifetimes.size() : 0);
-  if (borrowed == 0) return Signature{};
-  if (borrowed == 1 && !c.ownsTypeParameter)
-    return Signature{c.elided.empty() ? " + " + c.lifetimes[0] : " + '_", {}};
-  if (c.argumentImplTrait)
-    return "edition " + std::to_string(static_cast<int>(edition)) + " can only write what the future captures with "
-           "`use<..>`, which cannot name the argument type " + quoted(c.argumentImplTrait.text()) +
-           " (edition 2024 needs no annotation)";
-  Signature s;
-  std::vector<std::string> listed;
-  // `'_` follows the output elision rules: it is the one elided lifetime only when no parameter
-  // writes a lifetime (with `&'a self` it would mean `'a`, beside `x: Foo<'x>` it is ambiguous).
-  if (c.elided.size() == 1 && !c.namesLifetime) {
-    listed.push_back("'_");
-  } else if (!c.elided.empty()) {
-    std::set<std::string> taken;
-    for (Node site : c.elided) {
-      listed.push_back(freshLifetime(c, fn.item.text(), taken));
-      if (site.is("lifetime")) s.namingEdits.push_back({{site.begin(), site.end()}, listed.back()});
-      else s.namingEdits.push_back({{site.end(), site.end()}, listed.back() + " "});
-    }
-    if (fn.typeParameters)
-      s.namingEdits.push_back({{fn.typeParameters.begin() + 1, fn.typeParameters.begin() + 1}, joined(listed) + ", "});
-    else
-      s.namingEdits.push_back({{fn.name.end(), fn.name.end()}, "<" + joined(listed) + ">"});
-  }
-  listed.insert(listed.end(), c.lifetimes.begin(), c.lifetimes.end());
-  listed.insert(listed.end(), c.types.begin(), c.types.end());
-  s.capture = " + use<" + joined(listed) + ">";
-  return s;
+std::optional<std::string> calleeMayTieLifetimes(const Forward& f, const RuleInput& input) {
+  auto ties = tiesIfSeveralBorrows(f, input);
+  if (!ties || (ties->definitions > 0 && ties->tied.empty())) return std::nullopt;
+  if (ties->definitions == 0)
+    return quoted(f.fn.name.text()) + " borrows several lifetimes and " + quoted(f.call.name) +
+           "'s definition is not in this file: if it gives one lifetime to several parameters, its future cannot be "
+           "returned (E0700)";
+  auto [definition, shared] = ties->tied[0];
+  return tiedReason(f, "the " + quoted(f.call.name) + " at line " + std::to_string(definition.line() + 1), shared);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -623,13 +699,14 @@ class ForwardAwait final : public Rule {
   }
 
   static Fix fixFor(const Forward& f, const RuleInput& input) {
-    for (Condition unavailableWhen : {decoratedByMacro, misusedParameter, ownedParametersReordered, temporaryReceiver})
+    for (Condition unavailableWhen :
+         {decoratedByMacro, misusedParameter, ownedParametersReordered, temporaryReceiver, calleeTiesLifetimes})
       if (auto reason = unavailableWhen(f, input)) return Fix::unavailable(*reason);
     auto signature = signatureFor(f.fn, input.project.edition);
     if (auto* reason = std::get_if<std::string>(&signature)) return Fix::unavailable(*reason);
 
     std::string risks;
-    for (Condition unsafeWhen : {calleeNotLazy, impureArgument, outputMayBeCoerced})
+    for (Condition unsafeWhen : {calleeNotLazy, impureArgument, outputMayBeCoerced, calleeMayTieLifetimes})
       if (auto risk = unsafeWhen(f, input)) risks += (risks.empty() ? "" : "; ") + *risk;
     auto edits = rewrite(f, std::get<Signature>(signature), input.project.edition, input.text);
     std::string description = "return " + quoted(f.call.name) + "'s future from a plain `fn`";

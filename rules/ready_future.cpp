@@ -42,6 +42,9 @@ std::string quote(Node node) {
   return "`" + out + "`";
 }
 
+/// The text of a node that may be missing (a field absent after error recovery): "" then.
+std::string_view textOf(Node n) { return n ? n.text() : std::string_view{}; }
+
 Node firstNamedChild(Node n) {
   auto children = n.namedChildren();
   return children.empty() ? Node{} : children[0];
@@ -146,14 +149,16 @@ enum class AutoTrait { Send, Sync };
 
 /// The names a `use` tree binds, with the full path each stands for (`*` for a glob).
 void useBindings(Node tree, const std::string& prefix, std::vector<std::pair<std::string, std::string>>& out) {
+  if (!tree) return;
   std::string_view k = tree.kind();
   if (k == "identifier" || k == "scoped_identifier") {
     Node name = k == "identifier" ? tree : tree.field("name");
-    out.emplace_back(name.text(), prefix + std::string(tree.text()));
+    out.emplace_back(textOf(name), prefix + std::string(tree.text()));
   } else if (k == "use_as_clause") {
-    out.emplace_back(tree.field("alias").text(), prefix + std::string(tree.field("path").text()));
+    out.emplace_back(textOf(tree.field("alias")), prefix + std::string(textOf(tree.field("path"))));
   } else if (k == "use_wildcard") {
-    out.emplace_back("*", prefix + std::string(firstNamedChild(tree).text()) + "::Future");
+    Node path = firstNamedChild(tree);  // none in `use a::{b, *}`
+    out.emplace_back("*", prefix + (path ? std::string(path.text()) + "::" : "") + "Future");
   } else if (k == "scoped_use_list") {
     Node path = tree.field("path");
     useBindings(tree.field("list"), prefix + (path ? std::string(path.text()) + "::" : ""), out);
@@ -176,7 +181,7 @@ bool isScope(Node n) {
 std::optional<std::string> futureBinding(Node item) {
   std::vector<std::pair<std::string, std::string>> bound;
   if (item.is("use_declaration")) useBindings(item.field("argument"), "", bound);
-  else bound.emplace_back(item.field("name").text(), "");
+  else bound.emplace_back(textOf(item.field("name")), "");
   for (auto& [name, path] : bound) {
     if (name == "Future") return isStdFuture(path) ? "Future" : "core::future::Future";
     if (name == "*" && isStdFuture(path)) return "Future";
@@ -188,8 +193,8 @@ std::optional<std::string> futureBinding(Node item) {
 bool expandsToReturn(Node macroDefinition) {
   bool found = false;
   for (Node rule : macroDefinition.namedChildren())
-    if (rule.is("macro_rule"))
-      walk(rule.field("right"), [&](Node n) {
+    if (Node right = rule.field("right"); rule.is("macro_rule") && right)
+      walk(right, [&](Node n) {
         found |= n.kind() == "return" || (n.kind() == "?" && n.parent().is("token_tree"));
         return !found;
       });
@@ -202,7 +207,7 @@ struct FileFacts {
     walk(root, [&](Node n) {
       std::string_view k = n.kind();
       if (k == "struct_item" || k == "enum_item" || k == "union_item" || k == "type_item") {
-        std::string name(n.field("name").text());
+        std::string name(textOf(n.field("name")));
         definitions[name] = n;
         for (Node a : outerAttributes(n)) {
           std::string_view text = a.text();
@@ -224,7 +229,7 @@ struct FileFacts {
           k == "type_item")
         if (auto name = futureBinding(n); name && isScope(n.parent())) futureNames.emplace(n.parent().raw().id, *name);
       if (k == "macro_definition") {
-        std::string name(n.field("name").text());
+        std::string name(textOf(n.field("name")));
         macroRules.insert(name);
         if (n.text().find(".await") != std::string_view::npos) awaitingMacroRules.insert(name);
         if (expandsToReturn(n)) returningMacroRules.insert(name);
@@ -272,6 +277,7 @@ class TypeFacts {
 
   /// True if values of `type` have nothing to run when dropped.
   bool noDropGlue(Node type) const {
+    if (!type) return false;
     std::string_view k = type.kind();
     if (contains(std::array<std::string_view, 6>{"reference_type", "pointer_type", "primitive_type", "unit_type",
                                                  "never_type", "function_type"},
@@ -318,12 +324,12 @@ class TypeFacts {
   void addGenerics(Node typeParameters, Node whereClause) {
     if (typeParameters)
       for (Node p : typeParameters.namedChildren())
-        if (p.is("type_parameter")) generics_[std::string(p.field("name").text())] = boundNames(p.field("bounds"));
+        if (p.is("type_parameter")) generics_[std::string(textOf(p.field("name")))] = boundNames(p.field("bounds"));
     if (whereClause)
       for (Node pred : whereClause.namedChildren())
         if (pred.is("where_predicate")) {
           auto more = boundNames(pred.field("bounds"));
-          auto g = generics_.find(pred.field("left").text());
+          auto g = generics_.find(textOf(pred.field("left")));
           if (g != generics_.end()) g->second.insert(more.begin(), more.end());
         }
   }
@@ -336,6 +342,7 @@ class TypeFacts {
 
   Verdict check(Node type, AutoTrait trait, std::set<std::string, std::less<>>& visiting) const {
     std::string_view traitName = trait == AutoTrait::Send ? "Send" : "Sync";
+    if (!type) return Verdict::unknown("a type is missing");
     for (Node carrier : carriers_)
       if (trait == AutoTrait::Send && holds(carrier, type)) return {};
     std::string_view k = type.kind();
@@ -373,7 +380,7 @@ class TypeFacts {
   }
 
   Verdict checkDefinition(Node def, Node use, AutoTrait trait, std::set<std::string, std::less<>>& visiting) const {
-    std::string name(def.field("name").text());
+    std::string name(textOf(def.field("name")));
     if ((trait == AutoTrait::Send ? file_.sendImpls : file_.syncImpls).count(name)) return {};
     if (!visiting.insert(name).second) return {};  // recursive type: decided by its other fields
     Verdict v;
@@ -384,8 +391,9 @@ class TypeFacts {
       Bounds own;
       if (Node params = def.field("type_parameters"))
         for (Node p : params.namedChildren())
-          if (p.is("type_parameter")) own.emplace(p.field("name").text());
-      walk(def.field("body"), [&](Node n) {
+          if (p.is("type_parameter")) own.emplace(textOf(p.field("name")));
+      Node body = def.field("body");  // none for a unit struct
+      if (body) walk(body, [&](Node n) {
         if (n.is("function_item") || n.is("impl_item")) return false;
         Node parent = n.parent();
         bool isFieldType = parent.is("field_declaration") ? n == parent.field("type")
@@ -470,8 +478,8 @@ std::vector<std::pair<Node, std::string_view>> macroCalls(Node body) {
     if (n.is("macro_invocation")) {
       Node path = n.field("macro");
       if (path.is("scoped_identifier")) path = path.field("name");
-      out.emplace_back(n, path.text());
-    } else if (n.is("identifier") && n.parent().is("token_tree") && n.nextSibling().kind() == "!") {
+      out.emplace_back(n, textOf(path));
+    } else if (n.is("identifier") && n.parent().is("token_tree") && n.nextSibling().is("!")) {
       out.emplace_back(n, n.text());
     }
     return true;
@@ -495,7 +503,8 @@ std::vector<Candidate> findCandidates(const RuleInput& input, const FileFacts& f
     if (n.is("function_item")) {
       auto fn = rust::asFunction(n);
       // A trait's own `async fn` declares the interface its impls follow: left alone.
-      if (fn && fn->isAsync && fn->body && !fn->inTraitDefinition && !rust::insideMacro(n) && noAwait(fn->body))
+      bool complete = fn && fn->name && fn->parameters && fn->body;
+      if (complete && fn->isAsync && !fn->inTraitDefinition && !rust::insideMacro(n) && noAwait(fn->body))
         out.push_back({fn, Node{}, fn->body, false});
     } else if (n.is("async_block")) {
       Node block = n.namedChildren().empty() ? Node{} : n.namedChildren().back();
@@ -527,7 +536,7 @@ std::string subject(const Candidate& c) {
 bool isMacroAttribute(Node attributeItem) {
   Node attribute = firstNamedChild(attributeItem);
   Node arguments = attribute ? attribute.field("arguments") : Node{};
-  if (!attribute || firstNamedChild(attribute).text() != "cfg_attr" || !arguments.is("token_tree"))
+  if (textOf(firstNamedChild(attribute)) != "cfg_attr" || !arguments.is("token_tree"))
     return rust::isAttributeMacro(attributeItem);
   std::vector<std::pair<uint32_t, uint32_t>> parts{{0, 0}};  // byte ranges between top-level commas
   for (uint32_t i = 1; i + 1 < arguments.childCount(); ++i) {
@@ -602,6 +611,7 @@ std::set<std::string, std::less<>> movedWhole(Node body) {
   while (!work.empty()) {
     Node e = rust::unparenthesize(work.back());
     work.pop_back();
+    if (!e) continue;
     std::string_view k = e.kind();
     if (k == "identifier" || k == "self") {
       out.emplace(e.text());

@@ -1,0 +1,205 @@
+#include "rewriter/relevant_ranges.h"
+
+#include <cctype>
+
+namespace corofix {
+namespace {
+
+enum class Kind { Identifier, Punct, Literal, Lifetime };
+
+struct Token {
+  Kind kind;
+  uint32_t begin, end;
+};
+
+bool identStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || (c & 0x80); }
+bool identChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || (c & 0x80); }
+
+/// Rust's tokens, as far as brace matching and keywords need: comments, strings (raw, byte),
+/// char literals vs lifetimes. Returns false on input it cannot tokenise (unterminated literal).
+bool tokenize(std::string_view s, std::vector<Token>& out) {
+  size_t i = 0, n = s.size();
+  auto skipQuoted = [&](size_t from) {  // from: just after the opening quote
+    for (size_t j = from; j < n; ++j) {
+      if (s[j] == '\\') ++j;
+      else if (s[j] == '"') return j + 1;
+    }
+    return std::string_view::npos;
+  };
+  while (i < n) {
+    char c = s[i];
+    if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
+    if (c == '/' && i + 1 < n && s[i + 1] == '/') {
+      size_t nl = s.find('\n', i);
+      i = nl == std::string_view::npos ? n : nl;
+      continue;
+    }
+    if (c == '/' && i + 1 < n && s[i + 1] == '*') {
+      int depth = 1;
+      for (i += 2; i < n && depth > 0; ++i) {
+        if (s[i] == '/' && i + 1 < n && s[i + 1] == '*') { ++depth; ++i; }
+        else if (s[i] == '*' && i + 1 < n && s[i + 1] == '/') { --depth; ++i; }
+      }
+      if (depth > 0) return false;
+      continue;
+    }
+    size_t begin = i;
+    // Raw strings: r"..", r#".."#, br#".."#, cr#".."#.
+    size_t p = i;
+    if ((s[p] == 'b' || s[p] == 'c') && p + 1 < n && s[p + 1] == 'r') ++p;
+    if (s[p] == 'r' && p + 1 < n && (s[p + 1] == '"' || s[p + 1] == '#')) {
+      size_t q = p + 1, hashes = 0;
+      while (q < n && s[q] == '#') { ++hashes; ++q; }
+      if (q < n && s[q] == '"') {
+        std::string closing = "\"" + std::string(hashes, '#');
+        size_t end = s.find(closing, q + 1);
+        if (end == std::string_view::npos) return false;
+        i = end + closing.size();
+        out.push_back({Kind::Literal, uint32_t(begin), uint32_t(i)});
+        continue;
+      }
+    }
+    if (c == '"' || ((c == 'b' || c == 'c') && i + 1 < n && s[i + 1] == '"')) {
+      size_t end = skipQuoted(c == '"' ? i + 1 : i + 2);
+      if (end == std::string_view::npos) return false;
+      i = end;
+      out.push_back({Kind::Literal, uint32_t(begin), uint32_t(i)});
+      continue;
+    }
+    if (c == '\'' || (c == 'b' && i + 1 < n && s[i + 1] == '\'')) {
+      size_t q = c == '\'' ? i + 1 : i + 2;
+      if (q < n && s[q] == '\\') {  // escaped char literal
+        size_t end = s.find('\'', q + 2);
+        if (end == std::string_view::npos) return false;
+        i = end + 1;
+        out.push_back({Kind::Literal, uint32_t(begin), uint32_t(i)});
+        continue;
+      }
+      size_t next = q + 1;  // one UTF-8 code point, then a quote: a char literal
+      while (next < n && (static_cast<unsigned char>(s[next]) & 0xC0) == 0x80) ++next;
+      if (next < n && s[next] == '\'') {
+        i = next + 1;
+        out.push_back({Kind::Literal, uint32_t(begin), uint32_t(i)});
+        continue;
+      }
+      if (c == 'b') return false;
+      i = q;  // a lifetime or label
+      while (i < n && identChar(s[i])) ++i;
+      out.push_back({Kind::Lifetime, uint32_t(begin), uint32_t(i)});
+      continue;
+    }
+    if (identStart(c)) {
+      while (i < n && identChar(s[i])) ++i;
+      if (i < n && s[i] == '#' && i - begin == 1 && c == 'r') {  // raw identifier r#name
+        ++i;
+        while (i < n && identChar(s[i])) ++i;
+      }
+      out.push_back({Kind::Identifier, uint32_t(begin), uint32_t(i)});
+      continue;
+    }
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      while (i < n && (identChar(s[i]) || (s[i] == '.' && i + 1 < n && std::isdigit(static_cast<unsigned char>(s[i + 1])))))
+        ++i;
+      out.push_back({Kind::Literal, uint32_t(begin), uint32_t(i)});
+      continue;
+    }
+    out.push_back({Kind::Punct, uint32_t(begin), uint32_t(++i)});
+  }
+  return true;
+}
+
+class Scanner {
+ public:
+  Scanner(std::string_view text, const std::vector<Token>& tokens) : s_(text), t_(tokens) {}
+
+  bool run(std::vector<TextRange>& out) {
+    if (!matchBrackets()) return false;
+    for (size_t i = 0; i < t_.size(); ++i) {
+      if (!isWord(i, "fn") || i + 1 >= t_.size() || t_[i + 1].kind != Kind::Identifier) continue;
+      size_t body = bodyOpen(i);
+      if (body == kNone) continue;
+      size_t start = itemStart(i), close = match_[body];
+      std::string_view item = s_.substr(t_[start].begin, t_[close].end - t_[start].begin);
+      if (item.find("async") == std::string_view::npos && item.find("await") == std::string_view::npos)
+        out.push_back({t_[start].begin, t_[close].end});
+      i = close;  // outermost only: a kept fn's nested items stay parsed with it
+    }
+    return true;
+  }
+
+ private:
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+
+  bool isWord(size_t i, std::string_view word) const {
+    return t_[i].kind == Kind::Identifier && text(i) == word;
+  }
+  bool isPunct(size_t i, char c) const { return t_[i].kind == Kind::Punct && s_[t_[i].begin] == c; }
+  std::string_view text(size_t i) const { return s_.substr(t_[i].begin, t_[i].end - t_[i].begin); }
+
+  bool matchBrackets() {
+    match_.assign(t_.size(), kNone);
+    std::vector<size_t> open;
+    for (size_t i = 0; i < t_.size(); ++i) {
+      if (t_[i].kind != Kind::Punct) continue;
+      char c = s_[t_[i].begin];
+      if (c == '{' || c == '(' || c == '[') open.push_back(i);
+      if (c == '}' || c == ')' || c == ']') {
+        if (open.empty()) return false;
+        char o = s_[t_[open.back()].begin];
+        if ((c == '}') != (o == '{') || (c == ')') != (o == '(')) return false;
+        match_[open.back()] = i;
+        match_[i] = open.back();
+        open.pop_back();
+      }
+    }
+    return open.empty();
+  }
+
+  /// The `{` of the fn's body, skipping the signature's brackets; kNone for a declaration (`;`).
+  size_t bodyOpen(size_t fn) const {
+    for (size_t i = fn + 2; i < t_.size(); ++i) {
+      if (isPunct(i, ';')) return kNone;
+      if (isPunct(i, '{')) return i;
+      if (isPunct(i, '(') || isPunct(i, '[')) i = match_[i];
+      else if (isPunct(i, '}') || isPunct(i, ')') || isPunct(i, ']')) return kNone;
+    }
+    return kNone;
+  }
+
+  /// The first token of the item: modifiers, visibility and outer attributes before `fn`.
+  size_t itemStart(size_t fn) const {
+    size_t start = fn;
+    while (start > 0) {
+      size_t prev = start - 1;
+      if (t_[prev].kind == Kind::Identifier &&
+          (text(prev) == "pub" || text(prev) == "unsafe" || text(prev) == "const" || text(prev) == "extern" ||
+           text(prev) == "default" || text(prev) == "safe")) {
+        start = prev;
+      } else if (t_[prev].kind == Kind::Literal && prev > 0 && isWord(prev - 1, "extern")) {
+        start = prev;  // extern "C"
+      } else if (isPunct(prev, ')') && match_[prev] > 0 && isWord(match_[prev] - 1, "pub")) {
+        start = match_[prev] - 1;  // pub(crate), pub(in path)
+      } else if (isPunct(prev, ']') && match_[prev] > 0 && isPunct(match_[prev] - 1, '#')) {
+        start = match_[prev] - 1;  // #[attribute]
+      } else {
+        break;
+      }
+    }
+    return start;
+  }
+
+  std::string_view s_;
+  const std::vector<Token>& t_;
+  std::vector<size_t> match_;
+};
+
+}  // namespace
+
+std::vector<TextRange> plainFunctionRanges(std::string_view text) {
+  std::vector<Token> tokens;
+  std::vector<TextRange> out;
+  if (!tokenize(text, tokens) || !Scanner(text, tokens).run(out)) return {};
+  return out;
+}
+
+}  // namespace corofix
