@@ -172,7 +172,8 @@ class Scanner {
     while (start > 0) {
       size_t prev = start - 1;
       if (t_[prev].kind == Kind::Identifier &&
-          (text(prev) == "pub" || text(prev) == "unsafe" || text(prev) == "const" || text(prev) == "extern" ||
+          (text(prev) == "pub" || text(prev) == "async" || text(prev) == "unsafe" || text(prev) == "const" ||
+           text(prev) == "extern" ||
            text(prev) == "default" || text(prev) == "safe")) {
         start = prev;
       } else if (t_[prev].kind == Kind::Literal && prev > 0 && isWord(prev - 1, "extern")) {

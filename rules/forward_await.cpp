@@ -157,7 +157,7 @@ struct Captures {
   std::vector<std::string> lifetimes;  // named lifetimes in scope (impl's, then the fn's)
   std::vector<std::string> types;      // type and const parameters in scope (impl's, then the fn's)
   bool capturesNamedLifetime = false;  // a parameter mentions one of `lifetimes`, or `self` carries the impl's
-  bool namesLifetime = false;          // a parameter writes a named lifetime: `&'a self`, `x: Foo<'x>`
+  std::set<std::string> written;       // named lifetimes the parameters write: `&'a self`, `x: Foo<'x>`
   bool ownsTypeParameter = false;      // a type parameter appears outside any reference: `t: T`, `self` of `impl<T>`
   Node argumentImplTrait;              // a parameter typed `impl Trait`
 };
@@ -182,7 +182,10 @@ void scanParameterType(Node type, const std::set<std::string>& typeNames, Captur
     if (n.is("function_type")) return false;  // `fn(&str)`, `Fn(&str)`: higher-ranked, not captured
     if (n.is("reference_type") && !n.namedChildren()[0].is("lifetime")) out.elided.push_back(n.child(0));
     if (n.is("lifetime") && n.text() == "'_") out.elided.push_back(n);
-    else if (n.is("lifetime") && n.text() != "'static") out.capturesNamedLifetime = out.namesLifetime = true;
+    else if (n.is("lifetime") && n.text() != "'static") {
+      out.capturesNamedLifetime = true;
+      out.written.emplace(n.text());
+    }
     if (n.is("abstract_type") && !out.argumentImplTrait) out.argumentImplTrait = n;
     if (n.is("abstract_type") || (n.is("type_identifier") && typeNames.count(std::string(n.text()))))
       out.ownsTypeParameter |= !underReference(n, type);
@@ -208,7 +211,10 @@ Captures capturesOf(const rust::Function& fn) {
       Node ampersand = p.child(0), lifetime = p.namedChildren()[0];
       if (ampersand.kind() == "&" && !lifetime.is("lifetime")) out.elided.push_back(ampersand);
       if (lifetime.is("lifetime") && lifetime.text() == "'_") out.elided.push_back(lifetime);
-      else if (lifetime.is("lifetime")) out.capturesNamedLifetime = out.namesLifetime = true;  // `&'a self`
+      else if (lifetime.is("lifetime")) {  // `&'a self`
+        out.capturesNamedLifetime = true;
+        out.written.emplace(lifetime.text());
+      }
       if (ampersand.kind() != "&" && implTypes) out.ownsTypeParameter = true;  // `self` of `impl<T> S<T>`
       out.capturesNamedLifetime |= implLifetimes > 0;
     } else if (p.is("parameter")) {
@@ -259,7 +265,7 @@ std::variant<Signature, std::string> signatureFor(const rust::Function& fn, Edit
   std::vector<std::string> listed;
   // `'_` follows the output elision rules: it is the one elided lifetime only when no parameter
   // writes a lifetime (with `&'a self` it would mean `'a`, beside `x: Foo<'x>` it is ambiguous).
-  if (c.elided.size() == 1 && !c.namesLifetime) {
+  if (c.elided.size() == 1 && c.written.empty()) {
     listed.push_back("'_");
   } else if (!c.elided.empty()) {
     std::set<std::string> taken;
@@ -539,7 +545,8 @@ struct Ties {
 };
 
 std::optional<Ties> tiesIfSeveralBorrows(const Forward& f, const RuleInput& input) {
-  if (borrowedLifetimes(capturesOf(f.fn)) < 2) return std::nullopt;
+  Captures c = capturesOf(f.fn);  // the impl's lifetimes reach the callee unchanged, inside `Self`
+  if (c.elided.size() + c.written.size() < 2) return std::nullopt;
   Ties ties;
   for (Node definition : calleeDefinitions(f, input)) {
     ++ties.definitions;

@@ -10,6 +10,7 @@
 #include "llvm/Support/Path.h"
 #include "rewriter/config.h"
 #include "rewriter/driver.h"
+#include "rewriter/relevant_ranges.h"
 #include "rewriter/rust_analysis.h"
 #include "rewriter/suppression.h"
 
@@ -324,4 +325,47 @@ TEST(RustAnalysis, PurityAndSameTokens) {
   Node h1 = calls[calls.size() - 2], h2 = calls.back();
   EXPECT_TRUE(rust::sameTokens(h1, h2));
   EXPECT_FALSE(rust::sameTokens(calls[0], h2));
+}
+
+TEST(RelevantRanges, SkipsPlainFnsWithTheirAttributesAndKeepsAsyncOnes) {
+  std::string text =
+      "use std::fmt;\n"
+      "#[inline]\npub(crate) unsafe fn plain<'a>(x: &'a str) -> char { let c = '{'; let s = r#\"}\"#; /* } /* { */ */ c }\n"
+      "async fn kept() { plain(\"x\").len(); }\n"
+      "impl S {\n    pub fn method(&self) -> u8 { b'}' as u8 }\n    fn awaits(&self) { let _ = async { f().await }; }\n"
+      "    fn declared(&self);\n}\n"
+      "fn outer() { fn inner() {} }\n";
+  auto ranges = plainFunctionRanges(text);
+  std::vector<std::string_view> skipped;
+  for (auto r : ranges) skipped.push_back(std::string_view(text).substr(r.begin, r.end - r.begin));
+  ASSERT_EQ(skipped.size(), 3u);
+  EXPECT_EQ(skipped[0].substr(0, 9), "#[inline]");
+  EXPECT_EQ(skipped[0].substr(skipped[0].size() - 3), "c }");
+  EXPECT_EQ(skipped[1], "pub fn method(&self) -> u8 { b'}' as u8 }");
+  EXPECT_EQ(skipped[2], "fn outer() { fn inner() {} }");
+}
+
+TEST(RelevantRanges, GivesUpOnWhatItCannotTokenize) {
+  EXPECT_TRUE(plainFunctionRanges("fn f() { let s = \"unterminated; }").empty());
+  EXPECT_TRUE(plainFunctionRanges("fn f() { ( }").empty());
+}
+
+TEST(RelevantRanges, SkippingParseKeepsOffsetsAndTheRestOfTheTree) {
+  std::string text = "fn plain() -> u8 { 1 }\n#[test]\nfn also() {}\nasync fn kept() -> u8 { 2 }\n";
+  std::vector<std::pair<uint32_t, uint32_t>> skip;
+  for (auto r : plainFunctionRanges(text)) skip.emplace_back(r.begin, r.end);
+  ASSERT_EQ(skip.size(), 2u);
+  auto tree = SyntaxTree::parseRustSkipping(text, skip);
+  EXPECT_FALSE(tree->hasError());
+  std::vector<std::string_view> names;
+  walk(tree->root(), [&](Node n) {
+    if (n.is("function_item")) names.push_back(n.field("name").text());
+    return true;
+  });
+  EXPECT_EQ(names, std::vector<std::string_view>{"kept"});
+  std::string broken = "fn ok() {}\nfn broken( {}\n";
+  auto fallback = SyntaxTree::parseRustSkipping(broken, {{0, 10}});
+  EXPECT_TRUE(fallback->hasError());  // fell back to the full parse, whose errors are real
+  EXPECT_EQ(fallback->root().namedChildren().at(0).kind(), "function_item");
+  EXPECT_EQ(fallback->root().namedChildren().at(0).field("name").text(), "ok");
 }
