@@ -326,7 +326,8 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
         result.fixedText = result.source->text();
         return;
       }
-      FileContext context{editionFor(w.file), &indexes.at(w.root)};
+      PathOrigins origins(*w.tree);
+      FileContext context{editionFor(w.file), &indexes.at(w.root), &origins};
       processFile(result, std::move(w.tree), context, w.config, options, rules);
       if (options.mode != RunMode::Apply || !result.changed()) return;
       std::string error = writeFileAtomically(w.file, result.source->toDisk(result.fixedText));

@@ -209,7 +209,8 @@ CalleeResolution CalleeIndex::resolve(std::string_view path) const {
     return {Laziness::Unknown, "`" + std::string(path) + "` is not defined in the indexed workspace, so whether it "
                                "does work when called is unknown"};
   }
-  const auto& defs = it->second;
+  std::vector<Definition> defs = it->second;  // files are indexed in parallel: sort for stable messages
+  std::sort(defs.begin(), defs.end(), [](const auto& a, const auto& b) { return a.reason < b.reason; });
   for (const auto& d : defs)
     if (d.laziness != defs.front().laziness)
       return {Laziness::Unknown, "`" + std::string(name) + "` has " + std::to_string(defs.size()) +
@@ -217,8 +218,95 @@ CalleeResolution CalleeIndex::resolve(std::string_view path) const {
   return {defs.front().laziness, defs.front().reason};
 }
 
+namespace {
+
+/// The first segment of a path or `use` tree (`tokio` in `tokio::time::{sleep, timeout}`); empty
+/// for a global path (`::tokio::spawn`) or a bare `use {..}` list.
+std::string_view firstSegment(Node path) {
+  while (path.is("scoped_identifier") || path.is("scoped_use_list") || path.is("use_as_clause") ||
+         path.is("use_wildcard")) {
+    Node inner = path.is("use_wildcard") ? path.namedChild(0) : path.field("path");
+    if (!inner) return "";
+    path = inner;
+  }
+  return path.is("use_list") ? "" : path.text();
+}
+
+/// The names a `use` tree brings into scope (`b` and `t` for `a::{b, c as t}`), and whether it is a glob.
+void importedNames(Node tree, std::vector<std::string_view>& names, bool& glob) {
+  if (tree.is("use_wildcard")) glob = true;
+  else if (tree.is("use_as_clause")) names.push_back(tree.field("alias").text());
+  else if (tree.is("scoped_identifier")) names.push_back(tree.field("name").text());
+  else if (tree.is("identifier")) names.push_back(tree.text());
+  else if (tree.is("scoped_use_list")) importedNames(tree.field("list"), names, glob);
+  else if (tree.is("use_list"))
+    for (Node item : tree.namedChildren()) importedNames(item, names, glob);
+}
+
+}  // namespace
+
+PathOrigins::PathOrigins(const SyntaxTree& tree) {
+  std::vector<Node> uses;
+  walk(tree.root(), [&](Node n) {
+    if (n.is("use_declaration")) {
+      uses.push_back(n);
+      return false;
+    }
+    if (n.is("extern_crate_declaration")) {
+      Node alias = n.field("alias") ? n.field("alias") : n.field("name");
+      imported_[std::string(alias.text())] = Origin::OtherCrate;
+      return false;
+    }
+    for (std::string_view kind : {"mod_item", "struct_item", "enum_item", "union_item", "trait_item", "type_item",
+                                  "function_item"})
+      if (n.is(kind) && n.field("name")) declared_.emplace_back(n.field("name").text());
+    return true;
+  });
+  for (Node use : uses) {  // after the walk: a `use` may name a module declared below it
+    Node argument = use.field("argument");
+    Origin origin = ofRoot(firstSegment(argument));
+    std::vector<std::string_view> names;
+    bool glob = false;
+    importedNames(argument, names, glob);
+    externalGlob_ |= glob && origin == Origin::OtherCrate;
+    for (std::string_view name : names) {
+      auto [it, fresh] = imported_.emplace(std::string(name), origin);
+      if (!fresh && origin == Origin::OtherCrate) it->second = origin;  // when unsure, another crate
+    }
+  }
+}
+
+PathOrigins::Origin PathOrigins::ofRoot(std::string_view root) const {
+  if (root.empty()) return Origin::OtherCrate;  // `::tokio::spawn`
+  if (root == "crate" || root == "self" || root == "super" || root == "Self") return Origin::ThisCrate;
+  if (root == "std" || root == "core" || root == "alloc") return Origin::Std;
+  if (auto it = imported_.find(root); it != imported_.end()) return it->second;
+  if (std::find(declared_.begin(), declared_.end(), root) != declared_.end()) return Origin::ThisCrate;
+  return Origin::OtherCrate;  // an extern crate name (edition 2018 and later)
+}
+
+PathOrigins::Origin PathOrigins::of(std::string_view path) const {
+  size_t colons = path.find("::");
+  if (colons != std::string_view::npos) return ofRoot(path.substr(0, colons));
+  if (auto it = imported_.find(path); it != imported_.end()) return it->second;
+  if (std::find(declared_.begin(), declared_.end(), path) != declared_.end()) return Origin::ThisCrate;
+  return externalGlob_ ? Origin::OtherCrate : Origin::ThisCrate;
+}
+
 CalleeResolution FileContext::resolve(std::string_view name) const {
   if (!callees) return {Laziness::Unknown, "no callee index"};
+  PathOrigins::Origin origin = origins ? origins->of(name) : PathOrigins::Origin::ThisCrate;
+  if (origin == PathOrigins::Origin::OtherCrate)
+    return {Laziness::Unknown, "`" + std::string(name) + "` comes from another crate, which the callee index (this "
+                               "workspace only) cannot see, so whether it does work when called is unknown"};
+  if (origin == PathOrigins::Origin::Std) {
+    std::string_view last = name.substr(name.rfind("::") == std::string_view::npos ? 0 : name.rfind("::") + 2);
+    bool futureConstructor = last == "ready" || last == "pending" || last == "poll_fn";
+    if (futureConstructor && (last == name || name.find("future::") != std::string_view::npos))
+      return {Laziness::Lazy, "`" + std::string(name) + "` is std's lazy future constructor"};
+    return {Laziness::Unknown, "`" + std::string(name) + "` comes from std; of std, only `future::ready`, `pending` "
+                               "and `poll_fn` are known to do nothing when called"};
+  }
   return callees->resolve(name);
 }
 

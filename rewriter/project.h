@@ -60,11 +60,30 @@ class CalleeIndex {
   std::map<std::string, std::vector<Definition>, std::less<>> definitions_;
 };
 
+/// Where a path called in one file comes from, read off its `use` declarations and the items it
+/// declares: the index matches last names only, so `tokio::time::sleep` must not take the
+/// laziness of this workspace's own `sleep`.
+class PathOrigins {
+ public:
+  enum class Origin { ThisCrate, Std, OtherCrate };
+  explicit PathOrigins(const SyntaxTree& tree);
+  PathOrigins() = default;
+  Origin of(std::string_view path) const;
+
+ private:
+  Origin ofRoot(std::string_view root) const;
+  std::map<std::string, Origin, std::less<>> imported_;
+  std::vector<std::string> declared_;  // modules, types, traits and fns of this file
+  bool externalGlob_ = false;          // `use other_crate::*;` may bring any bare name
+};
+
 /// Everything a rule knows about the file's project.
 struct FileContext {
   Edition edition = Edition::E2021;
   const CalleeIndex* callees = nullptr;
+  const PathOrigins* origins = nullptr;
 
+  /// `name`: a call's function path as written (`g`, `net::g`, `tokio::time::sleep`) or a method name.
   CalleeResolution resolve(std::string_view name) const;
 };
 

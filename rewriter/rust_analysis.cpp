@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 
 namespace corofix::rust {
 namespace {
@@ -16,7 +17,7 @@ bool isOneOf(std::string_view kind, std::initializer_list<std::string_view> kind
 
 bool allNamedChildrenPure(Node n, std::string* why) {
   for (Node c : n.namedChildren())
-    if (!isPure(c, why)) return false;
+    if (!c.is("mutable_specifier") && !isPure(c, why)) return false;
   return true;
 }
 
@@ -112,7 +113,7 @@ Node blockTail(Node block) {
 
 std::optional<AwaitedCall> awaitedCall(Node expr) {
   expr = unparenthesize(expr);
-  if (expr.is("expression_statement") || expr.is("return_expression")) {
+  while (expr.is("expression_statement") || expr.is("return_expression")) {  // `return g().await;`
     auto inner = expr.namedChildren();
     if (inner.size() != 1) return std::nullopt;
     expr = unparenthesize(inner[0]);
@@ -174,16 +175,57 @@ std::optional<Function> asFunction(Node item) {
   return f;
 }
 
-bool isAttributeMacro(Node attributeItem) {
-  static constexpr std::array<std::string_view, 14> kBuiltin = {
-      "inline", "allow", "warn", "deny", "forbid", "expect", "cfg", "cfg_attr", "doc", "must_use", "deprecated",
+namespace {
+
+/// Compiler attributes that neither see nor change the fn's body.
+bool isBuiltinAttribute(std::string_view name) {
+  static constexpr std::array<std::string_view, 13> kBuiltin = {
+      "inline", "allow", "warn", "deny", "forbid", "expect", "cfg", "doc", "must_use", "deprecated",
       "cold", "rustfmt::skip", "automatically_derived"};
+  if (name.substr(0, 8) == "clippy::" || name.substr(0, 12) == "diagnostic::") return true;
+  return std::find(kBuiltin.begin(), kBuiltin.end(), name) != kBuiltin.end();
+}
+
+/// `cfg_attr(predicate, a, b(..))` applies `a` and `b` when the predicate holds: a macro if any is.
+bool cfgAttrMayApplyMacro(Node arguments) {
+  if (!arguments) return true;
+  std::string_view inner = arguments.text();
+  if (inner.size() < 2) return true;
+  inner = inner.substr(1, inner.size() - 2);
+  int depth = 0;
+  size_t start = 0;
+  std::vector<std::string_view> items;
+  for (size_t i = 0; i <= inner.size(); ++i) {
+    char c = i < inner.size() ? inner[i] : ',';
+    if (c == '(' || c == '[' || c == '{') ++depth;
+    if (c == ')' || c == ']' || c == '}') --depth;
+    if (c == ',' && depth == 0) {
+      items.push_back(inner.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  for (size_t i = 1; i < items.size(); ++i) {
+    std::string_view item = items[i];
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) item.remove_prefix(1);
+    size_t end = 0;
+    while (end < item.size() && (std::isalnum(static_cast<unsigned char>(item[end])) || item[end] == '_' ||
+                                 item[end] == ':'))
+      ++end;
+    std::string_view name = item.substr(0, end);
+    if (name.empty() || name == "cfg_attr" || !isBuiltinAttribute(name)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool isAttributeMacro(Node attributeItem) {
   Node attribute = attributeItem.namedChildren().empty() ? Node{} : attributeItem.namedChildren()[0];
   if (!attribute) return true;
   Node path = attribute.namedChildren().empty() ? Node{} : attribute.namedChildren()[0];
   std::string_view name = path ? path.text() : attribute.text();
-  if (name.substr(0, 8) == "clippy::" || name.substr(0, 12) == "diagnostic::") return false;
-  return std::find(kBuiltin.begin(), kBuiltin.end(), name) == kBuiltin.end();
+  if (name == "cfg_attr") return cfgAttrMayApplyMacro(attribute.field("arguments"));
+  return !isBuiltinAttribute(name);
 }
 
 std::string_view lineIndent(std::string_view text, uint32_t offset) {

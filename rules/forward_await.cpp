@@ -104,7 +104,7 @@ enum class Use { MovedWhole, Borrowed, PartlyUsed, Receiver, Called, InMacro, Ot
 enum class Closure { None, Borrowing, Moving };
 
 /// One mention of a parameter in the call: what the expression around it does with it, and
-/// whether a closure captures it. Moving it whole into a tuple, array or struct that is itself
+/// whether a closure or async block captures it. Moving it whole into a tuple, array or struct that is itself
 /// an argument still moves it whole.
 struct Mention {
   Node node;
@@ -116,20 +116,22 @@ Mention mentionAt(Node node, Node call) {
   Mention m{node};
   for (Node p = node.parent(); p && p != call.parent(); p = p.parent()) {
     if (p.is("token_tree")) m.use = Use::InMacro;
-    if (p.is("closure_expression") && m.closure == Closure::None)
-      m.closure = p.child(0).kind() == "move" ? Closure::Moving : Closure::Borrowing;
+    if ((p.is("closure_expression") || p.is("async_block")) && m.closure == Closure::None)
+      m.closure = p.child(0).kind() == "move" || p.child(1).kind() == "move" ? Closure::Moving : Closure::Borrowing;
   }
   if (m.use == Use::InMacro) return m;
   for (Node n = node, p = n.parent();; n = p, p = p.parent()) {
     if (p.is("arguments")) m.use = Use::MovedWhole;
     else if (isOneOf(p.kind(), {"tuple_expression", "array_expression", "parenthesized_expression",
                                 "shorthand_field_initializer", "field_initializer_list"}) ||
-             (p.is("field_initializer") && p.field("value") == n) || (p.is("struct_expression") && p.field("body") == n))
+             (p.is("field_initializer") && p.field("value") == n) ||
+             (p.is("struct_expression") && p.field("body") == n))
       continue;
     else if (p.is("reference_expression")) m.use = Use::Borrowed;
     else if (p.is("field_expression"))
       m.use = p.parent().is("call_expression") && p.parent().field("function") == p ? Use::Receiver : Use::PartlyUsed;
-    else if (p.is("index_expression") || (p.is("unary_expression") && p.child(0).kind() == "*")) m.use = Use::PartlyUsed;
+    else if (p.is("index_expression") || (p.is("unary_expression") && p.child(0).kind() == "*"))
+      m.use = Use::PartlyUsed;
     else if (p.is("call_expression") && p.field("function") == n) m.use = Use::Called;
     return m;
   }
@@ -349,9 +351,9 @@ std::optional<std::string> misusedMention(const Param& p, const Mention& m, cons
   std::string param = "parameter " + quoted(p.name);
   std::string_view around = m.node.parent().text();
   if (m.closure == Closure::Borrowing && (p.kind != ParamKind::Reference || edition < Edition::E2021))
-    return param + " is captured by a closure, which borrows it: " + borrowsLocal(f);
+    return param + " is captured by a closure or `async` block that borrows it: " + borrowsLocal(f);
   if (m.closure == Closure::Moving && p.kind == ParamKind::Owned)
-    return param + " is captured by a `move` closure, which may take only part of it: " + droppedEarly(f);
+    return param + " is captured by a `move` closure or block, which may take only part of it: " + droppedEarly(f);
   if (m.closure == Closure::Moving) return std::nullopt;  // the closure holds its own copy
   switch (m.use) {
     case Use::MovedWhole:
@@ -393,8 +395,8 @@ std::optional<std::string> misusedParameter(const Forward& f, const RuleInput& i
   return std::nullopt;
 }
 
-/// A receiver that is a temporary (`Self::options().read(true)` in `..open(path)`): the method may
-/// borrow it, and the returned future would outlive it (E0716). A place (`self.io`) lives on.
+/// A receiver that is a temporary (`Self::options().read(true)` in `..open(path)`): if the method
+/// borrows it, the returned future would outlive it (E0716). A place (`self.io`) lives on.
 bool isTemporary(Node receiver) {
   receiver = rust::unparenthesize(receiver);
   if (receiver.is("field_expression")) return isTemporary(receiver.field("value"));
@@ -404,8 +406,8 @@ bool isTemporary(Node receiver) {
 
 std::optional<std::string> temporaryReceiver(const Forward& f, const RuleInput&) {
   if (!f.call.receiver || !isTemporary(f.call.receiver)) return std::nullopt;
-  return "the receiver " + quoted(f.call.receiver.text()) + " is a temporary that " + quoted(f.call.name) +
-         " may borrow: the returned future would outlive it (E0716)";
+  return "the receiver " + quoted(f.call.receiver.text()) + " is a temporary: if " + quoted(f.call.name) +
+         " borrows it, the returned future would outlive it (E0716)";
 }
 
 /// Dropped before its first poll, the `async fn`'s future drops its parameters in declaration
@@ -417,7 +419,8 @@ std::optional<std::string> ownedParametersReordered(const Forward& f, const Rule
     if (p.kind != ParamKind::Owned || p.name.empty() || p.name == "_") continue;
     for (Node mention : mentionsOf(p.name, f.call.call)) {
       declared.push_back(mention);
-      for (Node up = mention.parent(); up && !up.is("arguments"); up = up.parent()) viaStruct |= up.is("struct_expression");
+      for (Node up = mention.parent(); up && !up.is("arguments"); up = up.parent())
+        viaStruct |= up.is("struct_expression");
     }
   }
   if (declared.size() < 2) return std::nullopt;
@@ -550,14 +553,16 @@ std::optional<Ties> tiesIfSeveralBorrows(const Forward& f, const RuleInput& inpu
   Ties ties;
   for (Node definition : calleeDefinitions(f, input)) {
     ++ties.definitions;
-    if (std::string shared = sharedByParameters(definition); !shared.empty()) ties.tied.emplace_back(definition, shared);
+    std::string shared = sharedByParameters(definition);
+    if (!shared.empty()) ties.tied.emplace_back(definition, shared);
   }
   return ties;
 }
 
 std::string tiedReason(const Forward& f, std::string_view callee, const std::string& shared) {
-  return std::string(callee) + " gives " + quoted(shared) + " to several parameters: the future it returns holds one "
-         "lifetime for borrows that " + quoted(f.fn.name.text()) + " takes separately, so it cannot be returned (E0700)";
+  return std::string(callee) + " gives " + quoted(shared) + " to several parameters: the future it returns holds " +
+         "one lifetime for borrows that " + quoted(f.fn.name.text()) +
+         " takes separately, so it cannot be returned (E0700)";
 }
 
 std::optional<std::string> calleeTiesLifetimes(const Forward& f, const RuleInput& input) {
@@ -584,8 +589,8 @@ std::optional<std::string> calleeMayTieLifetimes(const Forward& f, const RuleInp
 enum class FutureName { Unbound, Std, Other };
 
 bool isStdFuturePath(std::string path) {
-  path.erase(std::remove_if(path.begin(), path.end(), [](char ch) { return std::isspace(static_cast<unsigned char>(ch)); }),
-             path.end());
+  auto space = [](char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; };
+  path.erase(std::remove_if(path.begin(), path.end(), space), path.end());
   if (path.rfind("::", 0) == 0) path.erase(0, 2);
   return path == "std::future::Future" || path == "core::future::Future";
 }
@@ -619,8 +624,8 @@ FutureName futureIn(Node tree, const std::string& prefix) {
 
 FutureName futureInScopeOf(Node item) {
   for (Node scope = item.parent(); scope; scope = scope.parent()) {
-    if (!scope.is("source_file") && !scope.is("block") && !(scope.is("declaration_list") && scope.parent().is("mod_item")))
-      continue;
+    bool isModule = scope.is("declaration_list") && scope.parent().is("mod_item");
+    if (!scope.is("source_file") && !scope.is("block") && !isModule) continue;
     for (Node c : scope.namedChildren()) {
       if (c.is("use_declaration"))
         if (FutureName found = futureIn(c.field("argument"), ""); found != FutureName::Unbound) return found;
@@ -707,13 +712,14 @@ class ForwardAwait final : public Rule {
 
   static Fix fixFor(const Forward& f, const RuleInput& input) {
     for (Condition unavailableWhen :
-         {decoratedByMacro, misusedParameter, ownedParametersReordered, temporaryReceiver, calleeTiesLifetimes})
+         {decoratedByMacro, misusedParameter, ownedParametersReordered, calleeTiesLifetimes})
       if (auto reason = unavailableWhen(f, input)) return Fix::unavailable(*reason);
     auto signature = signatureFor(f.fn, input.project.edition);
     if (auto* reason = std::get_if<std::string>(&signature)) return Fix::unavailable(*reason);
 
     std::string risks;
-    for (Condition unsafeWhen : {calleeNotLazy, impureArgument, outputMayBeCoerced, calleeMayTieLifetimes})
+    for (Condition unsafeWhen :
+         {calleeNotLazy, impureArgument, temporaryReceiver, outputMayBeCoerced, calleeMayTieLifetimes})
       if (auto risk = unsafeWhen(f, input)) risks += (risks.empty() ? "" : "; ") + *risk;
     auto edits = rewrite(f, std::get<Signature>(signature), input.project.edition, input.text);
     std::string description = "return " + quoted(f.call.name) + "'s future from a plain `fn`";

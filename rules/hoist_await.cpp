@@ -304,15 +304,20 @@ std::optional<ArgType> argType(Node e) {
 
 /// Names bound by `pattern` (bindings, not paths: `Some`, `Mode::A` and CamelCase are skipped).
 void boundNames(Node pattern, std::set<std::string, std::less<>>& names) {
-  if (!pattern) return;
-  walk(pattern, [&](Node n) {
-    if (n.is("scoped_identifier") || (n.is("match_pattern") && n != pattern)) return false;
-    if (n.parent().is("match_pattern") && n.parent().field("condition") == n) return false;  // the guard
-    if (n.parent().field("type") == n) return false;  // `Some` in `Some(x)`, `Point` in `Point { x }`
+  std::vector<Node> pending;
+  if (pattern) pending.push_back(pattern);
+  while (!pending.empty()) {
+    Node n = pending.back();
+    pending.pop_back();
     if ((n.is("identifier") || n.is("shorthand_field_identifier")) && !startsUpper(n.text()))
       names.insert(std::string(n.text()));
-    return true;
-  });
+    if (n.is("scoped_identifier")) continue;
+    for (uint32_t i = 0; i < n.childCount(); ++i) {
+      // Not the guard (`condition`), nor the path in `Some(x)` / `Point { x }` (`type`).
+      std::string_view field = n.fieldNameOfChild(i);
+      if (field != "condition" && field != "type") pending.push_back(n.child(i));
+    }
+  }
 }
 
 /// The first identifier in `expr` that one of the arms binds itself.
@@ -439,9 +444,8 @@ Reason evaluationOrderKept(const Analysis& a) {
 }
 
 Reason commentsKept(const Analysis& a) {
-  Node root = a.tree.root;
   for (const Leaf& leaf : a.tree.leaves)
-    for (Node comment : rust::commentsIn(root, leaf.site.begin(), leaf.site.end())) {
+    for (Node comment : rust::commentsIn(leaf.site, leaf.site.begin(), leaf.site.end())) {
       bool inDiffering = false;
       for (size_t i : a.differing)
         inDiffering |= leaf.call.args[i].begin() <= comment.begin() && comment.end() <= leaf.call.args[i].end();
@@ -674,22 +678,30 @@ class HoistAwait : public Rule {
 
   std::vector<Finding> check(const RuleInput& input) const override {
     std::vector<Finding> findings;
-    std::set<std::pair<uint32_t, uint32_t>> partOfFixedTree;
+    // Inner `match`/`if` expressions already covered: part of a fixable tree, or an `else if`.
+    std::set<std::pair<uint32_t, uint32_t>> covered;
+    // Inner ones of a tree reported without a fix: reported again only if they can be fixed alone.
+    std::set<std::pair<uint32_t, uint32_t>> insideUnfixable;
     walk(input.tree.root(), [&](Node n) {
+      // Macro arguments and `macro_rules!` bodies are token trees: never rewritten.
+      if (n.is("macro_invocation") || n.is("macro_definition")) return false;
+      if (n.is("else_clause"))
+        for (Node chained : n.namedChildren()) covered.insert({chained.begin(), chained.end()});
       if (!n.is("match_expression") && !n.is("if_expression")) return true;
-      if (n.parent().is("else_clause") || partOfFixedTree.count({n.begin(), n.end()}) || rust::insideMacro(n))
-        return true;
+      std::pair<uint32_t, uint32_t> range{n.begin(), n.end()};
+      if (covered.count(range)) return true;
       auto tree = matchArmTree(n);
       if (!tree) return true;
-      findings.push_back(analyze(*tree));
-      // An inner `match` hoisted together with this one is not reported again; when this one
-      // cannot be fixed, the inner one may still be on its own.
-      if (findings.back().fix.applicability != Applicability::Unavailable)
-        for (Node inner : tree->nested) partOfFixedTree.insert({inner.begin(), inner.end()});
+      Finding finding = analyze(*tree);
+      auto& innerSet = finding.fix.applicability == Applicability::Unavailable ? insideUnfixable : covered;
+      for (Node inner : tree->nested) innerSet.insert({inner.begin(), inner.end()});
+      if (finding.fix.applicability != Applicability::Unavailable || !insideUnfixable.count(range))
+        findings.push_back(std::move(finding));
       return true;
     });
     return findings;
   }
+
 };
 
 CORO_FIX_REGISTER_RULE(HoistAwait);

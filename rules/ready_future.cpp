@@ -1,7 +1,7 @@
 // ready-future: an `async fn` or `async` block that never awaits becomes `core::future::ready(..)`.
 //
 // The rule reads like its documentation (rules/ready-future.md): `findCandidates` matches the
-// shape, `problems` lists the safety conditions (each naming exactly what fails), and
+// shape, `safetyProblems` lists the safety conditions (each naming exactly what fails), and
 // `fnRewrite` / `blockRewrite` build the edits.
 #include <algorithm>
 #include <array>
@@ -30,10 +30,10 @@ bool contains(const Range& range, const T& value) {
   return std::find(std::begin(range), std::end(range), value) != std::end(range);
 }
 
-/// A node's text on one line, shortened, for quoting in a reason.
-std::string quote(Node node) {
+/// Code on one line, shortened, for quoting in a reason.
+std::string quote(std::string_view code) {
   std::string out;
-  for (char c : node.text()) {
+  for (char c : code) {
     bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
     if (space && (out.empty() || out.back() == ' ')) continue;
     out += space ? ' ' : c;
@@ -41,6 +41,8 @@ std::string quote(Node node) {
   if (out.size() > 48) out = out.substr(0, 45) + "...";
   return "`" + out + "`";
 }
+
+std::string quote(Node node) { return quote(node.text()); }
 
 /// The text of a node that may be missing (a field absent after error recovery): "" then.
 std::string_view textOf(Node n) { return n ? n.text() : std::string_view{}; }
@@ -371,9 +373,12 @@ class TypeFacts {
     std::string_view name = typeName(type);
     if (name.empty()) return Verdict::unknown(quote(type) + " is not a type this check knows");
     auto args = typeArguments(type);
-    if (name == "Self") return selfType_ ? check(selfType_, trait, visiting) : Verdict::unknown("`Self` is not known here");
-    if (auto g = generics_.find(name); g != generics_.end())
-      return g->second.count(traitName) ? Verdict{} : Verdict::unknown(quote(type) + " has no `" + std::string(traitName) + "` bound");
+    if (name == "Self")
+      return selfType_ ? check(selfType_, trait, visiting) : Verdict::unknown("`Self` is not known here");
+    if (auto g = generics_.find(name); g != generics_.end()) {
+      if (g->second.count(traitName)) return {};
+      return Verdict::unknown(quote(type) + " has no `" + std::string(traitName) + "` bound");
+    }
     if (auto def = file_.definitions.find(name); def != file_.definitions.end())
       return checkDefinition(def->second, type, trait, visiting);
     return checkStd(type, name, args, trait, visiting);
@@ -396,9 +401,10 @@ class TypeFacts {
       if (body) walk(body, [&](Node n) {
         if (n.is("function_item") || n.is("impl_item")) return false;
         Node parent = n.parent();
-        bool isFieldType = parent.is("field_declaration") ? n == parent.field("type")
-                                                          : parent.is("ordered_field_declaration_list") && n.isNamed() &&
-                                                                !n.is("visibility_modifier") && !n.is("attribute_item");
+        bool isFieldType = parent.is("field_declaration")
+                               ? n == parent.field("type")
+                               : parent.is("ordered_field_declaration_list") && n.isNamed() &&
+                                     !n.is("visibility_modifier") && !n.is("attribute_item");
         if (!isFieldType) return true;
         if (!own.count(typeName(n))) v &= check(n, trait, visiting);
         return false;
@@ -424,7 +430,8 @@ class TypeFacts {
         "RwLock", "OnceLock", "LazyLock"};
     bool rcWeak = name == "Weak" && (type.text().find("rc::") != std::string_view::npos || file_.rcWeakImported);
     bool never = trait == AutoTrait::Send ? contains(kNeverSend, name) : contains(kNeverSync, name);
-    if (never || rcWeak) return Verdict::no(quote(type) + " is not " + std::string(trait == AutoTrait::Send ? "Send" : "Sync"));
+    if (never || rcWeak)
+      return Verdict::no(quote(type) + " is not " + std::string(trait == AutoTrait::Send ? "Send" : "Sync"));
     if (contains(kPlain, name) || name.substr(0, 6) == "Atomic") return {};
     if ((name == "Cell" || name == "RefCell") && trait == AutoTrait::Send) return allOf(args, trait, visiting);
     if (name == "Mutex") return allOf(args, AutoTrait::Send, visiting);  // Send and Sync when the content is Send
@@ -546,8 +553,8 @@ bool isMacroAttribute(Node attributeItem) {
   }
   for (size_t i = 1; i < parts.size(); ++i) {
     if (!parts[i].first) continue;
-    std::string alone = "#[" + std::string(arguments.source().substr(parts[i].first, parts[i].second - parts[i].first)) +
-                        "] fn f() {}";
+    auto [begin, end] = parts[i];
+    std::string alone = "#[" + std::string(arguments.source().substr(begin, end - begin)) + "] fn f() {}";
     auto tree = SyntaxTree::parseRust(alone);
     Node item = firstNamedChild(tree->root());
     if (tree->hasError() || !item.is("attribute_item") || isMacroAttribute(item)) return true;
@@ -555,9 +562,14 @@ bool isMacroAttribute(Node attributeItem) {
   return false;
 }
 
-/// An attribute macro receives the item as written; a rewrite changes what it gets.
+/// An attribute macro on the fn, or on the impl, trait or module it is declared in
+/// (`#[async_trait] impl ..`), receives the `async fn` as written and may rely on it being one.
+/// Macros on a function around the code (`#[tokio::test] fn t() { async { .. } }`) re-emit its
+/// body, so code nested in a function body is not their concern.
 std::optional<Problem> attributeMacro(const Candidate& c) {
-  for (Node item = c.fn ? c.fn->item : c.asyncBlock; item; item = item.parent()) {
+  if (!c.fn) return std::nullopt;
+  for (Node item = c.fn->item; item; item = item.parent()) {
+    if (item.is("block")) break;
     if (!item.is("function_item") && !item.is("impl_item") && !item.is("trait_item") && !item.is("mod_item"))
       continue;
     for (Node attribute : outerAttributes(item))
@@ -602,11 +614,23 @@ std::optional<Problem> earlyReturn(const Candidate& c, const FileFacts& file) {
   return found;
 }
 
+std::string bindingName(Node pattern) {
+  if (pattern.is("identifier")) return std::string(pattern.text());
+  if (pattern.is("mut_pattern")) return bindingName(firstNamedChild(pattern));
+  return "";
+}
+
 /// Parameters / captured variables moved whole by the body: used as a value (not borrowed, not
 /// projected) where the body always evaluates it: the tail, `let` initialisers, top-level
 /// statements, descending through tuples, arrays, struct literals, call arguments, assignments.
+/// A name the body binds again with `let` is not counted: its later uses mean the new binding.
 std::set<std::string, std::less<>> movedWhole(Node body) {
-  std::set<std::string, std::less<>> out;
+  std::set<std::string, std::less<>> out, rebound;
+  for (Node item : rust::blockItems(body))
+    if (item.is("let_declaration")) walk(item.field("pattern"), [&](Node n) {
+        if (n.is("identifier")) rebound.emplace(n.text());
+        return true;
+      });
   std::vector<Node> work = rust::blockItems(body);
   while (!work.empty()) {
     Node e = rust::unparenthesize(work.back());
@@ -630,13 +654,8 @@ std::set<std::string, std::less<>> movedWhole(Node body) {
       work.push_back(e.field("right"));
     }
   }
+  for (const auto& name : rebound) out.erase(name);
   return out;
-}
-
-std::string bindingName(Node pattern) {
-  if (pattern.is("identifier")) return std::string(pattern.text());
-  if (pattern.is("mut_pattern")) return bindingName(firstNamedChild(pattern));
-  return "";
 }
 
 /// Every parameter with drop glue must be moved whole into the body: otherwise the async fn
@@ -677,6 +696,17 @@ struct Binding {
   bool dropFree = false;
 };
 
+/// Whether a name bound by `pattern` is still in scope at `use`: the block, fn, closure or arm
+/// that holds the binding also holds the use.
+bool inScopeAt(Node pattern, Node use) {
+  Node scope = pattern.parent();
+  while (scope && !contains(std::array<std::string_view, 7>{"block", "function_item", "closure_expression", "match_arm",
+                                                            "for_expression", "if_expression", "while_expression"},
+                            scope.kind()))
+    scope = scope.parent();
+  return scope && scope.begin() <= use.begin() && use.end() <= scope.end();
+}
+
 std::optional<Binding> bindingBefore(Node asyncBlock, std::string_view name, const TypeFacts& types) {
   Node scope = asyncBlock;
   while (scope && !scope.is("function_item") && !scope.is("source_file")) scope = scope.parent();
@@ -689,14 +719,15 @@ std::optional<Binding> bindingBefore(Node asyncBlock, std::string_view name, con
       found = Binding{n, Node{}, byReference || (types.selfType() && types.noDropGlue(types.selfType()))};
     }
     Node parent = n.parent();
-    bool isBinding = n.is("identifier") && n.text() == name && parent &&
+    bool isBinding = n.is("identifier") && n.text() == name && parent && inScopeAt(n, asyncBlock) &&
                      (n == parent.field("pattern") || parent.is("mut_pattern") || parent.is("closure_parameters") ||
                       parent.is("tuple_pattern") || parent.is("tuple_struct_pattern") ||
                       parent.is("field_pattern") || parent.is("match_pattern") || parent.is("or_pattern") ||
                       parent.is("captured_pattern"));
     if (isBinding) {
       Node declaration = parent.is("mut_pattern") ? parent.parent() : parent;
-      Node type = (declaration.is("parameter") || declaration.is("let_declaration")) ? declaration.field("type") : Node{};
+      bool typed = declaration.is("parameter") || declaration.is("let_declaration");
+      Node type = typed ? declaration.field("type") : Node{};
       Node value = declaration.is("let_declaration") && !type ? declaration.field("value") : Node{};
       bool literal = value && (value.is("integer_literal") || value.is("float_literal") ||
                                value.is("boolean_literal") || value.is("char_literal") || value.is("string_literal"));
@@ -799,6 +830,20 @@ std::optional<Problem> blockValueNotSend(const Candidate& c, const TypeFacts& ty
   return found;
 }
 
+/// `Ok(v)`, `Err(v)`, `Some(v)` -> `v`, repeatedly: building a std enum variant runs no code.
+Node withoutVariantConstructors(Node expr) {
+  for (;;) {
+    expr = rust::unparenthesize(expr);
+    if (!expr.is("call_expression")) return expr;
+    Node callee = expr.field("function"), arguments = expr.field("arguments");
+    bool variant =
+        callee.is("identifier") && contains(std::array<std::string_view, 3>{"Ok", "Err", "Some"}, callee.text());
+    auto args = arguments ? arguments.namedChildren() : std::vector<Node>{};
+    if (!variant || args.size() != 1) return expr;
+    expr = args[0];
+  }
+}
+
 /// The body now runs when the fn is called / the block is created, not when first polled: only
 /// a single pure tail expression cannot tell the difference.
 std::optional<Problem> bodyRunsEarlier(const Candidate& c) {
@@ -808,8 +853,12 @@ std::optional<Problem> bodyRunsEarlier(const Candidate& c) {
   std::string note = "runs when " + subject(c) + " after the rewrite";
   if (items.size() > (tail ? 1u : 0u))
     return Problem{Applicability::Unsafe, when + quote(items[0]) + " may run code or panic", items[0], note};
-  std::string why;
-  if (tail && !rust::isPure(tail, &why)) return Problem{Applicability::Unsafe, when + why, tail, note};
+  std::string why;  // "`<code>` may run code or panic", the code as written
+  if (tail && !rust::isPure(withoutVariantConstructors(tail), &why)) {
+    size_t close = why.rfind('`');
+    if (why.size() > 2 && why[0] == '`' && close > 0) why = quote(why.substr(1, close - 1)) + why.substr(close + 1);
+    return Problem{Applicability::Unsafe, when + why, tail, note};
+  }
   return std::nullopt;
 }
 
@@ -842,7 +891,8 @@ bool hasTypeAsWritten(const rust::Function& fn, Node expr, Node type, const Type
   if (types.coercionFree(type)) return true;
   if (expr.is("identifier"))
     for (Node p : fn.parameters.namedChildren())
-      if (p.is("parameter") && bindingName(p.field("pattern")) == expr.text() && rust::sameTokens(p.field("type"), type))
+      if (p.is("parameter") && bindingName(p.field("pattern")) == expr.text() &&
+          rust::sameTokens(p.field("type"), type))
         return true;
   if (expr.is("tuple_expression") && type.is("tuple_type")) {
     auto values = expr.namedChildren(), parts = type.namedChildren();
@@ -918,6 +968,24 @@ std::vector<TextEdit> blockRewrite(const Candidate& c) {
 
 // ---------------------------------------------------------------------------------------------
 
+/// Every safety condition that fails, in the order of the documentation: the fix is unavailable
+/// at the first Unavailable one, else unsafe if there is any.
+std::vector<Problem> safetyProblems(const Candidate& c, const TypeFacts& types, const FileFacts& file) {
+  std::vector<std::optional<Problem>> checked = {
+      attributeMacro(c),
+      earlyReturn(c, file),
+      opaqueMacro(c, file.macroRules),
+      c.fn ? outputNotSend(c, types) : blockValueNotSend(c, types),
+      c.fn ? paramDroppedEarlier(c, types) : captureDroppedElsewhere(c, types),
+      noValue(c),
+      bodyRunsEarlier(c),
+  };
+  std::vector<Problem> out;
+  for (auto& p : checked)
+    if (p) out.push_back(std::move(*p));
+  return out;
+}
+
 class ReadyFuture : public Rule {
  public:
   std::string_view id() const override { return kCheck; }
@@ -937,17 +1005,6 @@ class ReadyFuture : public Rule {
  private:
   static Finding finding(const Candidate& c, const RuleInput& input, const FileFacts& file) {
     TypeFacts types(file, c.fn ? &*c.fn : nullptr);
-    std::vector<std::optional<Problem>> problems = {attributeMacro(c), opaqueMacro(c, file.macroRules), earlyReturn(c, file),
-                                                     noValue(c)};
-    if (c.fn) {
-      problems.push_back(outputNotSend(c, types));
-      problems.push_back(paramDroppedEarlier(c, types));
-    } else {
-      problems.push_back(blockValueNotSend(c, types));
-      problems.push_back(captureDroppedElsewhere(c, types));
-    }
-    problems.push_back(bodyRunsEarlier(c));
-
     Finding f;
     f.check = std::string(kCheck);
     if (c.fn) {
@@ -960,14 +1017,13 @@ class ReadyFuture : public Rule {
       f.range = {c.asyncBlock.begin(), c.body.begin()};
     }
     std::string unsafeReasons;
-    for (const auto& p : problems) {
-      if (!p) continue;
-      f.notes.push_back({{p->at.begin(), p->at.end()}, p->note});
-      if (p->level == Applicability::Unavailable) {
-        f.fix = Fix::unavailable(p->reason);
+    for (const auto& p : safetyProblems(c, types, file)) {
+      f.notes.push_back({{p.at.begin(), p.at.end()}, p.note});
+      if (p.level == Applicability::Unavailable) {
+        f.fix = Fix::unavailable(p.reason);
         return f;
       }
-      unsafeReasons += (unsafeReasons.empty() ? "" : "; ") + p->reason;
+      unsafeReasons += (unsafeReasons.empty() ? "" : "; ") + p.reason;
     }
     std::string description = c.fn ? "make `" + std::string(c.fn->name.text()) +
                                          "` a plain `fn` that returns `core::future::ready(..)`"

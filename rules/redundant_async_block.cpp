@@ -345,92 +345,10 @@ std::optional<std::string> macroMayLeave(const rust::AwaitedCall& call) {
   return reason;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Where a called path comes from. The callee index matches last names only, so a path into another
-// crate (`tokio::time::sleep`) must not take the laziness of a same-named fn of this workspace.
-
-enum class Origin { ThisCrate, Std, OtherCrate };
-
-/// The first segment of a path or `use` tree (`tokio` in `tokio::time::{sleep, timeout}`); empty
-/// for a global path (`::tokio::spawn`) or a bare `use {..}` list.
-std::string_view firstSegment(Node path) {
-  while (path.is("scoped_identifier") || path.is("scoped_use_list") || path.is("use_as_clause") ||
-         path.is("use_wildcard")) {
-    Node inner = path.is("use_wildcard") ? path.namedChild(0) : path.field("path");
-    if (!inner) return "";
-    path = inner;
-  }
-  return path.is("use_list") ? "" : path.text();
-}
-
-/// True if the file declares a module or type named `name` (at any depth: a wrong yes only keeps
-/// the index's answer, as before this check).
-bool declaresItem(Node file, std::string_view name) {
-  bool found = false;
-  walk(file, [&](Node n) {
-    if (n.is("mod_item") || n.is("struct_item") || n.is("enum_item") || n.is("union_item") || n.is("trait_item") ||
-        n.is("type_item"))
-      found |= n.field("name").text() == name;
-    return !found && !n.is("function_item");
-  });
-  return found;
-}
-
-Origin originOfRoot(std::string_view root, Node file) {
-  if (root == "crate" || root == "self" || root == "super" || root == "Self") return Origin::ThisCrate;
-  if (root == "std" || root == "core" || root == "alloc") return Origin::Std;
-  return declaresItem(file, root) ? Origin::ThisCrate : Origin::OtherCrate;
-}
-
-/// Where `use` declarations (or `extern crate .. as`) in the file bring `name` from, if any; when
-/// several do, another crate wins.
-std::optional<Origin> importOrigin(Node file, std::string_view name) {
-  std::optional<Origin> origin;
-  walk(file, [&](Node n) {
-    if (n.is("extern_crate_declaration") && n.field("alias").text() == name) origin = Origin::OtherCrate;
-    if (!n.is("use_declaration")) return true;
-    bool mentions = false;
-    walk(n, [&](Node leaf) {
-      mentions |= (leaf.is("identifier") || leaf.is("self")) && leaf.text() == name;
-      return !mentions;
-    });
-    if (mentions) {
-      Origin from = originOfRoot(firstSegment(n.field("argument")), file);
-      if (!origin || from == Origin::OtherCrate) origin = from;
-    }
-    return false;
-  });
-  return origin;
-}
-
-/// The callee if it is a fn of another crate: a path whose first segment is neither this crate's
-/// (`crate`, `self`, `super`, `Self`, a module or type declared or imported from this crate) nor
-/// std's, or a plain name imported from another crate. Methods are left to the index.
-std::optional<std::string> otherCrateCallee(const rust::AwaitedCall& call, Node file) {
-  if (call.receiver) return std::nullopt;
-  Node callee = call.function.is("generic_function") ? call.function.field("function") : call.function;
-  Origin origin = Origin::ThisCrate;
-  if (callee.is("identifier")) {
-    origin = importOrigin(file, callee.text()).value_or(Origin::ThisCrate);
-  } else {
-    std::string_view root = firstSegment(callee);
-    origin = originOfRoot(root, file);
-    if (origin == Origin::OtherCrate && !root.empty() && !declaresItem(file, root))
-      origin = importOrigin(file, root).value_or(Origin::OtherCrate);
-  }
-  if (origin != Origin::OtherCrate) return std::nullopt;
-  return "`" + call.name + "` comes from another crate, and the callee index, which matches names only, cannot "
-         "say whether it does work when called";
-}
-
 /// Calling the callee must run nothing: that is what the block's first poll used to do.
 std::optional<std::string> calleeMayRunEarly(const rust::AwaitedCall& call, const RuleInput& input) {
   CalleeResolution resolution = input.project.resolve(call.name);
-  if (resolution.laziness == Laziness::Lazy) {
-    auto otherCrate = otherCrateCallee(call, input.tree.root());
-    if (!otherCrate) return std::nullopt;
-    resolution.reason = *otherCrate;
-  }
+  if (resolution.laziness == Laziness::Lazy) return std::nullopt;
   return resolution.reason + "; the rewrite calls it when the block is created instead of at the block's first poll";
 }
 

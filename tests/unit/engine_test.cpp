@@ -369,3 +369,30 @@ TEST(RelevantRanges, SkippingParseKeepsOffsetsAndTheRestOfTheTree) {
   EXPECT_EQ(fallback->root().namedChildren().at(0).kind(), "function_item");
   EXPECT_EQ(fallback->root().namedChildren().at(0).field("name").text(), "ok");
 }
+
+TEST(CalleeIndex, PathsIntoOtherCratesAreUnknownEvenWhenANameMatches) {
+  auto workspace = SyntaxTree::parseRust("async fn sleep() {}\nasync fn fetch() {}\nasync fn spawn() {}\n");
+  CalleeIndex index;
+  index.addParsedFile("lib.rs", *workspace);
+  auto file = SyntaxTree::parseRust(
+      "use tokio::time::{sleep, timeout as t};\nuse crate::net::fetch;\nuse std::future::ready;\n"
+      "mod local { pub async fn spawn() {} }\n");
+  PathOrigins origins(*file);
+  FileContext context{Edition::E2021, &index, &origins};
+  EXPECT_EQ(context.resolve("sleep").laziness, Laziness::Unknown);
+  EXPECT_NE(context.resolve("sleep").reason.find("another crate"), std::string::npos);
+  EXPECT_EQ(context.resolve("tokio::time::sleep").laziness, Laziness::Unknown);
+  EXPECT_EQ(context.resolve("::tokio::spawn").laziness, Laziness::Unknown);
+  EXPECT_EQ(context.resolve("fetch").laziness, Laziness::Lazy);
+  EXPECT_EQ(context.resolve("crate::net::fetch").laziness, Laziness::Lazy);
+  EXPECT_EQ(context.resolve("local::spawn").laziness, Laziness::Lazy);
+  EXPECT_EQ(context.resolve("Self::spawn").laziness, Laziness::Lazy);
+  EXPECT_EQ(context.resolve("ready").laziness, Laziness::Lazy);
+  EXPECT_EQ(context.resolve("core::future::pending").laziness, Laziness::Lazy);
+  EXPECT_EQ(context.resolve("std::thread::sleep").laziness, Laziness::Unknown);
+
+  auto globbed = SyntaxTree::parseRust("use tokio::prelude::*;\n");
+  PathOrigins globOrigins(*globbed);
+  FileContext globContext{Edition::E2021, &index, &globOrigins};
+  EXPECT_EQ(globContext.resolve("fetch").laziness, Laziness::Unknown);
+}

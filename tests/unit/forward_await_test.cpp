@@ -22,6 +22,8 @@ struct Checked {
     return out;
   }
   const Fix& fix() const { return findings.at(0).fix; }
+  bool reasonHas(std::string_view part) const { return fix().reason.find(part) != std::string::npos; }
+  bool fixedHas(std::string_view part) const { return fixed().find(part) != std::string::npos; }
 };
 
 Checked check(std::string text, Edition edition = Edition::E2021) {
@@ -52,14 +54,15 @@ TEST(ForwardAwait, AttributeMacroOnTheFnHasNoFix) {
   auto c = check(withCallee("#[tracing::instrument]\nasync fn f(x: u32) -> u32 { g(x).await }\n"));
   ASSERT_EQ(c.findings.size(), 1u);
   EXPECT_EQ(c.fix().applicability, Applicability::Unavailable);
-  EXPECT_NE(c.fix().reason.find("`#[tracing::instrument]` may be an attribute macro"), std::string::npos);
+  EXPECT_TRUE(c.reasonHas("`#[tracing::instrument]` may be an attribute macro")) << c.fix().reason;
 }
 
 TEST(ForwardAwait, AttributeMacroOnTheImplHasNoFix) {
-  auto c = check(withCallee("struct S;\n#[async_trait]\nimpl T for S {\n    async fn f(&self, x: u32) -> u32 { g(x).await }\n}\n"));
+  auto c = check(withCallee("struct S;\n#[async_trait]\nimpl T for S {\n"
+                            "    async fn f(&self, x: u32) -> u32 { g(x).await }\n}\n"));
   ASSERT_EQ(c.findings.size(), 1u);
   EXPECT_EQ(c.fix().applicability, Applicability::Unavailable);
-  EXPECT_NE(c.fix().reason.find("`#[async_trait]`"), std::string::npos);
+  EXPECT_TRUE(c.reasonHas("`#[async_trait]`")) << c.fix().reason;
 }
 
 TEST(ForwardAwait, LooksInsideCfgAttr) {
@@ -93,38 +96,41 @@ TEST(ForwardAwait, SkipsTraitDefaultsAndMacros) {
 TEST(ForwardAwait, ClosuresThatBorrowAParameterHaveNoFix) {
   std::string callee = "async fn run<F: Fn() -> usize>(f: F) -> usize { f() }\n";
   auto owned = check(callee + "async fn f(s: String) -> usize { run(move || s.len()).await }\n");
-  EXPECT_NE(owned.fix().reason.find("parameter `s` is captured by a `move` closure"), std::string::npos);
+  EXPECT_TRUE(owned.reasonHas("parameter `s` is captured by a `move` closure or block")) << owned.fix().reason;
   auto copied = check(callee + "async fn f(n: usize) -> usize { run(|| n + 1).await }\n");
-  EXPECT_NE(copied.fix().reason.find("parameter `n` is captured by a closure, which borrows it"), std::string::npos);
+  EXPECT_TRUE(copied.reasonHas("parameter `n` is captured by a closure or `async` block that borrows it"))
+      << copied.fix().reason;
   auto moved = check(callee + "async fn f(n: usize, s: &str) -> usize { run(move || s.len() + n).await }\n");
   EXPECT_EQ(moved.fix().applicability, Applicability::Safe);
   // Edition 2021 closures capture the place used (`*s`), edition 2018 ones the variable `s`.
   std::string reborrowed = callee + "async fn f(s: &str) -> usize { run(|| s.len()).await }\n";
   EXPECT_EQ(check(reborrowed).fix().applicability, Applicability::Safe);
-  EXPECT_NE(check(reborrowed, Edition::E2018).fix().reason.find("parameter `s` is captured by a closure"),
-            std::string::npos);
+  EXPECT_TRUE(check(reborrowed, Edition::E2018).reasonHas("parameter `s` is captured by a closure"));
+  std::string block = "async fn wait<F: std::future::Future<Output = usize>>(f: F) -> usize { f.await }\n"
+                      "async fn f(s: &str, n: usize) -> usize { wait(async { s.len() + n }).await }\n";
+  EXPECT_TRUE(check(block).reasonHas("parameter `n` is captured by a closure or `async` block"));
   auto itself = check(callee + "async fn f(s: &str) -> usize { run(|| (&s).len()).await }\n");
-  EXPECT_NE(itself.fix().reason.find("parameter `s` is borrowed by the call (`&s`)"), std::string::npos);
+  EXPECT_TRUE(itself.reasonHas("parameter `s` is borrowed by the call (`&s`)")) << itself.fix().reason;
 }
 
 TEST(ForwardAwait, OwnedParametersMustBeMovedWholeOnce) {
   std::string callee = "async fn h<A, B>(a: A, b: B) -> u32 { 0 }\n";
   auto twice = check(callee + "async fn f<T: Copy>(t: T) -> u32 { h(t, t).await }\n");
-  EXPECT_NE(twice.fix().reason.find("parameter `t` is used more than once"), std::string::npos);
+  EXPECT_TRUE(twice.reasonHas("parameter `t` is used more than once")) << twice.fix().reason;
   auto inMacro = check(callee + "async fn f(s: String) -> u32 { h(format!(\"{}\", s), 1).await }\n");
-  EXPECT_NE(inMacro.fix().reason.find("parameter `s` is used inside a macro"), std::string::npos);
+  EXPECT_TRUE(inMacro.reasonHas("parameter `s` is used inside a macro")) << inMacro.fix().reason;
   auto receiver = check(callee + "async fn f(n: u32) -> u32 { n.h(1).await }\n");
-  EXPECT_NE(receiver.fix().reason.find("parameter `n` is the receiver of `n.h(1)`"), std::string::npos);
+  EXPECT_TRUE(receiver.reasonHas("parameter `n` is the receiver of `n.h(1)`")) << receiver.fix().reason;
   auto wrapped = check(callee + "struct W { s: String }\n"
                                 "async fn f(s: String, t: String) -> u32 { h(W { s }, 1).await }\n");
-  EXPECT_NE(wrapped.fix().reason.find("parameter `t` is never used"), std::string::npos);
+  EXPECT_TRUE(wrapped.reasonHas("parameter `t` is never used")) << wrapped.fix().reason;
   auto inOrder = check(callee + "async fn f(s: String, t: String, u: String) -> u32 { h((s, [t]), u).await }\n");
   EXPECT_EQ(inOrder.fix().applicability, Applicability::Safe);
   auto reordered = check(callee + "async fn f(s: String, t: String) -> u32 { h(t, s).await }\n");
-  EXPECT_NE(reordered.fix().reason.find("parameters `s`, `t` reach `h(t, s)` in another order"), std::string::npos);
+  EXPECT_TRUE(reordered.reasonHas("parameters `s`, `t` reach `h(t, s)` in another order")) << reordered.fix().reason;
   auto inStruct = check(callee + "struct W { t: String, s: String }\n"
                                  "async fn f(s: String, t: String) -> u32 { h(W { s, t }, 1).await }\n");
-  EXPECT_NE(inStruct.fix().reason.find("are moved into a struct literal"), std::string::npos);
+  EXPECT_TRUE(inStruct.reasonHas("are moved into a struct literal")) << inStruct.fix().reason;
   auto oneInStruct = check(callee + "struct W { s: String }\n"
                                     "async fn f(s: String, n: &u32) -> u32 { h(W { s }, n).await }\n");
   EXPECT_EQ(oneInStruct.fix().applicability, Applicability::Safe);
@@ -137,20 +143,22 @@ TEST(ForwardAwait, ImpureReceiverIsUnsafe) {
                  "impl P {\n    async fn f(&self, i: usize) -> u32 { self.conns[i].get().await }\n}\n");
   ASSERT_EQ(c.findings.size(), 1u);
   EXPECT_EQ(c.fix().applicability, Applicability::Unsafe);
-  EXPECT_NE(c.fix().reason.find("the receiver `self.conns[i]` would run when `f` is called"), std::string::npos);
+  EXPECT_TRUE(c.reasonHas("the receiver `self.conns[i]` would run when `f` is called")) << c.fix().reason;
 }
 
-TEST(ForwardAwait, TemporaryReceiverHasNoFix) {
+TEST(ForwardAwait, TemporaryReceiverIsUnsafe) {
   auto c = check("struct C;\nimpl C { async fn get(&self) -> u32 { 1 } }\n"
                  "fn client() -> C { C }\nasync fn f() -> u32 { client().get().await }\n");
   ASSERT_EQ(c.findings.size(), 1u);
-  EXPECT_NE(c.fix().reason.find("the receiver `client()` is a temporary that `get` may borrow"), std::string::npos);
+  EXPECT_EQ(c.fix().applicability, Applicability::Unsafe);
+  EXPECT_TRUE(c.reasonHas("the receiver `client()` is a temporary: if `get` borrows it")) << c.fix().reason;
 }
 
 TEST(ForwardAwait, ControlFlowInTheCallIsAnotherShape) {
   for (std::string_view body : {"{ g(h().await).await }", "{ g(x?).await }", "{ x?.g().await }",
                                 "{ g(match x { Ok(v) => v, Err(_) => return 0 }).await }"}) {
-    auto c = check(withCallee("async fn h() -> u32 { 1 }\nasync fn f(x: Result<u32, ()>) -> u32 " + std::string(body) + "\n"));
+    auto c = check(withCallee("async fn h() -> u32 { 1 }\n"
+                              "async fn f(x: Result<u32, ()>) -> u32 " + std::string(body) + "\n"));
     EXPECT_TRUE(c.findings.empty()) << body;
   }
   auto inClosure = check(withCallee("async fn run<F: Fn() -> Option<u32>>(f: F) -> u32 { 0 }\n"
@@ -160,62 +168,73 @@ TEST(ForwardAwait, ControlFlowInTheCallIsAnotherShape) {
 
 TEST(ForwardAwait, NamesLifetimesThatDoNotClash) {
   auto c = check("struct P<'a>(&'a str);\nasync fn g(a: &str, b: &str, c: &str) -> usize { 0 }\n"
-                 "impl<'a> P<'a> {\n    async fn f<T>(&self, b: &str, t: &mut T) -> usize { g(self.0, b, \"\").await }\n}\n");
+                 "impl<'a> P<'a> {\n"
+                 "    async fn f<T>(&self, b: &str, t: &mut T) -> usize { g(self.0, b, \"\").await }\n}\n");
   ASSERT_EQ(c.findings.size(), 1u);
-  EXPECT_NE(c.fixed().find("fn f<'b, 'c, 'd, T>(&'b self, b: &'c str, t: &'d mut T) -> "
-                           "impl core::future::Future<Output = usize> + use<'b, 'c, 'd, 'a, T> {"),
-            std::string::npos)
-      << c.fixed();
+  EXPECT_TRUE(c.fixedHas("fn f<'b, 'c, 'd, T>(&'b self, b: &'c str, t: &'d mut T) -> "
+                           "impl core::future::Future<Output = usize> + use<'b, 'c, 'd, 'a, T> {")) << c.fixed();
 }
 
 TEST(ForwardAwait, NamesTheElidedLifetimeWhenUnderscoreWouldMeanAnother) {
   std::string callee = "async fn g<A, B>(a: A, b: B) -> usize { 0 }\nstruct S;\nstruct L<'x, T>(&'x T);\n";
   auto namedSelf = check(callee + "impl S {\n    async fn f<'a>(&'a self, k: &str) -> usize { g(self, k).await }\n}\n");
-  EXPECT_NE(namedSelf.fixed().find("fn f<'b, 'a>(&'a self, k: &'b str) -> "
-                                   "impl core::future::Future<Output = usize> + use<'b, 'a> {"),
-            std::string::npos)
-      << namedSelf.fixed();
+  EXPECT_TRUE(namedSelf.fixedHas("fn f<'b, 'a>(&'a self, k: &'b str) -> "
+                                   "impl core::future::Future<Output = usize> + use<'b, 'a> {")) << namedSelf.fixed();
   auto namedParam = check(callee + "async fn f<'q>(x: &'q str, y: &str) -> usize { g(x, y).await }\n");
-  EXPECT_NE(namedParam.fixed().find("fn f<'a, 'q>(x: &'q str, y: &'a str) -> "
-                                    "impl core::future::Future<Output = usize> + use<'a, 'q> {"),
-            std::string::npos)
-      << namedParam.fixed();
+  EXPECT_TRUE(namedParam.fixedHas("fn f<'a, 'q>(x: &'q str, y: &'a str) -> "
+                                    "impl core::future::Future<Output = usize> + use<'a, 'q> {")) << namedParam.fixed();
   auto noneElided = check(callee + "impl<'x, T> L<'x, T> {\n    async fn f(self) -> usize { g(self, 1).await }\n}\n");
-  EXPECT_NE(noneElided.fixed().find("fn f(self) -> impl core::future::Future<Output = usize> + use<'x, T> {"),
-            std::string::npos)
+  EXPECT_TRUE(noneElided.fixedHas("fn f(self) -> impl core::future::Future<Output = usize> + use<'x, T> {"))
       << noneElided.fixed();
 }
 
 TEST(ForwardAwait, ImplLifetimeWithOneReference) {
   auto c = check("struct P<'x>(&'x str);\nasync fn g(a: &str) -> usize { 0 }\n"
                  "impl<'x> P<'x> {\n    async fn f(&self) -> usize { g(self.0).await }\n}\n");
-  EXPECT_NE(c.fixed().find("fn f(&self) -> impl core::future::Future<Output = usize> + use<'_, 'x> {"),
-            std::string::npos)
-      << c.fixed();
+  EXPECT_TRUE(c.fixedHas("fn f(&self) -> impl core::future::Future<Output = usize> + use<'_, 'x> {")) << c.fixed();
+}
+
+TEST(ForwardAwait, CalleeThatTiesTheWrappersBorrows) {
+  std::string tied = "async fn g<'s>(a: &'s str, b: &'s str) -> usize { 0 }\n";
+  auto two = check(tied + "async fn f(a: &str, b: &str) -> usize { g(a, b).await }\n", Edition::E2024);
+  EXPECT_EQ(two.fix().applicability, Applicability::Unavailable);
+  EXPECT_TRUE(two.reasonHas("`g` gives `'s` to several parameters")) << two.fix().reason;
+  auto one = check(tied + "async fn f(a: &str) -> usize { g(a, \"x\").await }\n");
+  EXPECT_EQ(one.fix().applicability, Applicability::Safe);
+  auto sameType = check("async fn g<T>(a: T, b: T) -> usize { 0 }\n"
+                        "async fn f(a: &str, b: &str) -> usize { g(a, b).await }\n");
+  EXPECT_TRUE(sameType.reasonHas("`g` gives `T` to several parameters")) << sameType.fix().reason;
+  auto throughSelf = check("struct S<'d>(&'d str);\nimpl<'d> S<'d> {\n"
+                           "    async fn g<'a>(&'a self, n: &'a u8) -> usize { 0 }\n"
+                           "    async fn f(&self) -> usize { self.g(&1).await }\n}\n");
+  EXPECT_EQ(throughSelf.findings.size(), 1u);
+  EXPECT_EQ(throughSelf.fix().applicability, Applicability::Safe);
+  auto elsewhere = check("async fn f(a: &str, b: &str) -> usize { other::g(a, b).await }\n", Edition::E2024);
+  EXPECT_TRUE(elsewhere.reasonHas("`f` borrows several lifetimes and `other::g`'s definition is not in this file"))
+      << elsewhere.fix().reason;
+  auto oneOfSeveral = check(tied + "struct S;\nimpl S { async fn g(&self, a: &str, b: &str) -> usize { 0 } }\n"
+                                   "async fn f(s: &S, a: &str) -> usize { s.g(a, a).await }\n");
+  EXPECT_EQ(oneOfSeveral.fix().applicability, Applicability::Unsafe);
+  EXPECT_TRUE(oneOfSeveral.reasonHas("the `g` at line 1 gives `'s`")) << oneOfSeveral.fix().reason;
 }
 
 TEST(ForwardAwait, Edition2018WritesCapturesLike2021) {
   auto c = check(withCallee("struct S;\nimpl S {\n    async unsafe fn f(&self, x: u32) -> u32 { g(x).await }\n}\n"),
                  Edition::E2018);
-  EXPECT_NE(c.fixed().find("    unsafe fn f(&self, x: u32) -> impl core::future::Future<Output = u32> + '_ {"),
-            std::string::npos)
+  EXPECT_TRUE(c.fixedHas("    unsafe fn f(&self, x: u32) -> impl core::future::Future<Output = u32> + '_ {"))
       << c.fixed();
 }
 
 TEST(ForwardAwait, SpellsFutureAsTheScopeHasIt) {
   std::string fn = "async fn f(x: u32) -> u32 { g(x).await }\n";
-  EXPECT_NE(check(withCallee("use std::future::{self, Future};\n" + fn)).fixed().find("-> impl Future<"), std::string::npos);
-  EXPECT_NE(check(withCallee("use core::{future::Future, pin::Pin};\n" + fn)).fixed().find("-> impl Future<"),
-            std::string::npos);
-  EXPECT_NE(check(withCallee("use futures::Future;\n" + fn), Edition::E2024).fixed().find("-> impl core::future::Future<"),
-            std::string::npos);
-  EXPECT_NE(check(withCallee("struct Future;\n" + fn), Edition::E2024).fixed().find("-> impl core::future::Future<"),
-            std::string::npos);
-  EXPECT_NE(check(withCallee("mod m { use std::future::Future; }\n" + fn)).fixed().find("-> impl core::future::Future<"),
-            std::string::npos);
-  EXPECT_NE(check(withCallee("use super::*;\n" + fn), Edition::E2024).fixed().find("-> impl core::future::Future<"),
-            std::string::npos);
-  EXPECT_NE(check(withCallee(fn), Edition::E2024).fixed().find("-> impl Future<"), std::string::npos);
+  std::string_view bare = "-> impl Future<", full = "-> impl core::future::Future<";
+  EXPECT_TRUE(check(withCallee("use std::future::{self, Future};\n" + fn)).fixedHas(bare));
+  EXPECT_TRUE(check(withCallee("use core::{future::Future, pin::Pin};\n" + fn)).fixedHas(bare));
+  EXPECT_TRUE(check(withCallee(fn), Edition::E2024).fixedHas(bare));
+  EXPECT_TRUE(check(withCallee("use futures::Future;\n" + fn), Edition::E2024).fixedHas(full));
+  EXPECT_TRUE(check(withCallee("struct Future;\n" + fn), Edition::E2024).fixedHas(full));
+  EXPECT_TRUE(check(withCallee("use super::*;\n" + fn), Edition::E2024).fixedHas(full));
+  EXPECT_TRUE(check(withCallee("mod m { use std::future::Future; }\n" + fn)).fixedHas(full));
 }
 
 TEST(ForwardAwait, CoercionNeedsTheCalleesOutput) {
@@ -225,7 +244,7 @@ TEST(ForwardAwait, CoercionNeedsTheCalleesOutput) {
   EXPECT_EQ(other.fix().applicability, Applicability::Unsafe);
   auto notPointer = check("async fn g(s: &str) -> Option<&str> { Some(s) }\n"
                           "async fn f(s: &str) -> Option<&str> { g(s).await }\n");
-  EXPECT_EQ(notPointer.fix().reason.find("coerce"), std::string::npos);
+  EXPECT_FALSE(notPointer.reasonHas("coerce"));
 }
 
 }  // namespace

@@ -177,6 +177,10 @@ TEST(HoistAwait, NestedTreeIsOneFindingWhenFixable) {
   EXPECT_EQ(c.fixed(), inFn("    let g_arg = match c { 0 => match d { 1 => 1, _ => 2 }, _ => 3 };\n    g(g_arg).await\n"));
   auto outerUnfixable = check(inFn("    match c { 0 => match d { 1 => g(1).await, _ => g(2).await }, _ => g(x).await }\n"));
   EXPECT_EQ(outerUnfixable.findings.size(), 2u);
+  EXPECT_EQ(outerUnfixable.findings[1].fix.applicability, Applicability::Safe);
+  // An inner tree that cannot be fixed either was already reported with the outer one.
+  auto bothUnfixable = check(inFn("    match c { 0 => match d { 1 => g(y).await, _ => g(2).await }, _ => g(x).await }\n"));
+  EXPECT_EQ(bothUnfixable.findings.size(), 1u);
 }
 
 }  // namespace

@@ -49,7 +49,8 @@ TEST(ReadyFuture, RewritesAPureFreeFn) {
 }
 
 TEST(ReadyFuture, AwaitsElsewhereDoNotCount) {
-  auto c = check("async fn f() -> u32 {\n    let g = async { h().await };\n    let k = || async { h().await };\n    1\n}\n");
+  auto c = check("async fn f() -> u32 {\n    let g = async { h().await };\n"
+                 "    let k = || async { h().await };\n    1\n}\n");
   ASSERT_EQ(c.findings.size(), 1u);
   EXPECT_EQ(c.fix().applicability, Applicability::Unsafe);  // the statements run at call time
   EXPECT_TRUE(check("async fn f() -> u32 { h().await }\n").findings.empty());
@@ -71,8 +72,10 @@ TEST(ReadyFuture, MacrosThatAwait) {
 }
 
 TEST(ReadyFuture, NotInTraitDefinitionsMacrosOrEdition2015) {
-  EXPECT_TRUE(check("trait T {\n    async fn a(&self) -> u32;\n    async fn b(&self) -> u32 { 5 }\n}\n").findings.empty());
-  EXPECT_TRUE(check("m! { async fn f() -> u32 { 1 } }\nmacro_rules! n { () => { async fn g() {} } }\n").findings.empty());
+  EXPECT_TRUE(
+      check("trait T {\n    async fn a(&self) -> u32;\n    async fn b(&self) -> u32 { 5 }\n}\n").findings.empty());
+  EXPECT_TRUE(
+      check("m! { async fn f() -> u32 { 1 } }\nmacro_rules! n { () => { async fn g() {} } }\n").findings.empty());
   EXPECT_TRUE(check("async fn f() -> u32 { 1 }\n", Edition::E2015).findings.empty());
 }
 
@@ -86,14 +89,17 @@ TEST(ReadyFuture, AttributeMacros) {
   auto onImpl = check("struct S;\n#[async_trait]\nimpl T for S {\n    async fn f(&self) -> u32 { 1 }\n}\n");
   ASSERT_EQ(onImpl.findings.size(), 1u);
   EXPECT_TRUE(onImpl.reasonHas("`#[async_trait]`"));
-  auto aroundBlock = check("#[tokio::main]\nasync fn main() {\n    let f = async { 1 };\n}\n");
-  ASSERT_EQ(aroundBlock.findings.size(), 2u);
-  EXPECT_EQ(aroundBlock.fix(1).applicability, Applicability::Unavailable);
-  EXPECT_TRUE(aroundBlock.reasonHas("`#[tokio::main]`", 1));
+  // A macro on the function around them re-emits its body: nested code is fixed as usual.
+  auto around = check("#[tokio::test]\nasync fn t() {\n    let f = async { 1 };\n    async fn g() {}\n}\n");
+  ASSERT_EQ(around.findings.size(), 3u);
+  EXPECT_TRUE(around.reasonHas("`#[tokio::test]`", 0));
+  EXPECT_EQ(around.fix(1).applicability, Applicability::Safe);
+  EXPECT_EQ(around.fix(2).applicability, Applicability::Safe);
   auto cfgMacro = check("#[cfg_attr(feature = \"trace\", inline, tracing::instrument(skip(x)))]\n"
                         "async fn f(x: u32) -> u32 { x }\n");
   EXPECT_EQ(cfgMacro.fix().applicability, Applicability::Unavailable);
-  auto cfgBuiltin = check("#[cfg_attr(test, allow(dead_code), inline)]\n#[must_use]\nasync fn f(x: u32) -> u32 { x }\n");
+  auto cfgBuiltin =
+      check("#[cfg_attr(test, allow(dead_code), inline)]\n#[must_use]\nasync fn f(x: u32) -> u32 { x }\n");
   EXPECT_EQ(cfgBuiltin.fix().applicability, Applicability::Safe);
 }
 
@@ -163,10 +169,14 @@ TEST(ReadyFuture, ParametersWithDropGlue) {
   EXPECT_TRUE(unused.reasonHas("parameter `_: String` is not moved into the result"));
   auto borrowedSelf = check("struct S { v: Vec<u32> }\nimpl S {\n    async fn f(self) -> usize { self.v.len() }\n}\n");
   EXPECT_TRUE(borrowedSelf.reasonHas("parameter `self`"));
-  auto copySelf = check("#[derive(Clone, Copy)]\nstruct S { n: u32 }\nimpl S {\n    async fn f(self) -> u32 { self.n }\n}\n");
+  auto copySelf =
+      check("#[derive(Clone, Copy)]\nstruct S { n: u32 }\nimpl S {\n    async fn f(self) -> u32 { self.n }\n}\n");
   EXPECT_EQ(copySelf.fix().applicability, Applicability::Safe);
   auto patterns = check("async fn f((a, b): (u32, u8), _c: &str, mut d: u64) -> u32 { a }\n");
   EXPECT_EQ(patterns.fix().applicability, Applicability::Safe);
+  auto shadowed = check("async fn f(s: String) -> u32 { let s = 5; s }\n");
+  EXPECT_EQ(shadowed.fix().applicability, Applicability::Unavailable);
+  EXPECT_TRUE(shadowed.reasonHas("parameter `s`"));
   auto consumed = check("async fn f(v: Vec<u32>) { drop(v); }\n");
   EXPECT_EQ(consumed.fix().applicability, Applicability::Unsafe);  // moved into the call, which runs early
 }
@@ -174,12 +184,16 @@ TEST(ReadyFuture, ParametersWithDropGlue) {
 TEST(ReadyFuture, AsyncMoveCaptures) {
   auto moved = check("fn f(v: Vec<u8>) { let g = async move { v }; }\n");
   EXPECT_EQ(moved.fix().applicability, Applicability::Safe);
-  auto scalar = check("fn f(n: u32, s: &str) { let g = async move { (n, s) }; let k = 5; let h = async move { k }; }\n");
+  auto scalar =
+      check("fn f(n: u32, s: &str) { let g = async move { (n, s) }; let k = 5; let h = async move { k }; }\n");
   EXPECT_EQ(scalar.fix(0).applicability, Applicability::Safe);
   EXPECT_EQ(scalar.fix(1).applicability, Applicability::Safe);
   auto borrowed = check("fn f(v: Vec<u8>) { let g = async move { v.len() }; }\n");
   EXPECT_EQ(borrowed.fix().applicability, Applicability::Unavailable);
   EXPECT_TRUE(borrowed.reasonHas("`v` is moved into the `async move` block"));
+  // The binding in scope decides, not one in a block that has ended.
+  auto outOfScope = check("fn f(v: Vec<u8>) { { let v: u8 = 1; } let g = async move { (v.len(), 1) }; }\n");
+  EXPECT_EQ(outOfScope.fix().applicability, Applicability::Unavailable);
   auto notMove = check("fn f(v: Vec<u8>) { let g = async { v.len() }; }\n");
   EXPECT_EQ(notMove.fix().applicability, Applicability::Unsafe);
 }
@@ -191,10 +205,12 @@ TEST(ReadyFuture, SpellsFutureAsTheScopeAllows) {
   EXPECT_EQ(check("use std::future::{ready, Future};\n" + fn).fixed(),
             "use std::future::{ready, Future};\nfn f() -> impl Future<Output = u32> { core::future::ready(1) }\n");
   EXPECT_NE(check("use futures::Future;\n" + fn).fixed().find("impl core::future::Future<"), std::string::npos);
-  EXPECT_NE(check("use std::future::Future as F;\n" + fn).fixed().find("impl core::future::Future<"), std::string::npos);
+  EXPECT_NE(check("use std::future::Future as F;\n" + fn).fixed().find("impl core::future::Future<"),
+            std::string::npos);
   EXPECT_NE(check("use core::future::*;\n" + fn).fixed().find("impl Future<"), std::string::npos);
   EXPECT_NE(check(fn, Edition::E2024).fixed().find("impl Future<"), std::string::npos);
-  EXPECT_NE(check("struct Future;\n" + fn, Edition::E2024).fixed().find("impl core::future::Future<"), std::string::npos);
+  EXPECT_NE(check("struct Future;\n" + fn, Edition::E2024).fixed().find("impl core::future::Future<"),
+            std::string::npos);
   auto nested = check("use std::future::Future;\nmod m {\n    async fn f() -> u32 { 1 }\n}\n");
   EXPECT_NE(nested.fixed().find("impl core::future::Future<"), std::string::npos);
   auto inBody = check("fn outer() {\n    use std::future::Future;\n    async fn f() -> u32 { 1 }\n}\n");
@@ -211,8 +227,10 @@ TEST(ReadyFuture, SpellsTheOutputOnReadyWhenACoercionMayBeNeeded) {
 }
 
 TEST(ReadyFuture, UnitBodies) {
-  EXPECT_EQ(check("async fn f() {}\n").fixed(), "fn f() -> impl core::future::Future<Output = ()> { core::future::ready(()) }\n");
-  auto statements = check("async fn f<T>(x: T)\nwhere\n    T: Copy,\n{\n    let _y = x; // kept\n    // also kept\n}\n");
+  EXPECT_EQ(check("async fn f() {}\n").fixed(),
+            "fn f() -> impl core::future::Future<Output = ()> { core::future::ready(()) }\n");
+  auto statements =
+      check("async fn f<T>(x: T)\nwhere\n    T: Copy,\n{\n    let _y = x; // kept\n    // also kept\n}\n");
   EXPECT_EQ(statements.fix().applicability, Applicability::Unsafe);
   EXPECT_EQ(statements.fixed(), "fn f<T>(x: T) -> impl core::future::Future<Output = ()>\nwhere\n    T: Copy,\n{\n"
                                 "    let _y = x; // kept\n    // also kept\n    core::future::ready(())\n}\n");
