@@ -18,14 +18,15 @@ class Node {
 
   bool isNull() const { return ts_node_is_null(node_); }
   explicit operator bool() const { return !isNull(); }
-  std::string_view kind() const { return ts_node_type(node_); }
+  // A null node (a missing optional field) reads as empty rather than crashing.
+  std::string_view kind() const { return isNull() ? std::string_view() : ts_node_type(node_); }
   bool is(std::string_view kind) const { return !isNull() && this->kind() == kind; }
   bool isNamed() const { return ts_node_is_named(node_); }
   bool hasError() const { return ts_node_has_error(node_); }
   bool isErrorOrMissing() const { return ts_node_is_error(node_) || ts_node_is_missing(node_); }
   uint32_t begin() const { return ts_node_start_byte(node_); }
   uint32_t end() const { return ts_node_end_byte(node_); }
-  std::string_view text() const { return text_.substr(begin(), end() - begin()); }
+  std::string_view text() const { return isNull() ? std::string_view() : text_.substr(begin(), end() - begin()); }
   /// 0-based line of the node's first byte.
   uint32_t line() const { return ts_node_start_point(node_).row; }
 

@@ -633,6 +633,7 @@ FutureName futureInScopeOf(Node item) {
           c.field("name").text() == "Future")
         return FutureName::Other;
     }
+    if (isModule) break;  // a module does not see its parent's imports
   }
   return FutureName::Unbound;
 }

@@ -29,6 +29,13 @@ std::string quoted(Node n) { return "`" + std::string(n.text()) + "`"; }
 
 bool startsUpper(std::string_view s) { return !s.empty() && std::isupper(static_cast<unsigned char>(s[0])); }
 
+std::string_view stripRaw(std::string_view name) { return name.substr(0, 2) == "r#" ? name.substr(2) : name; }
+
+std::string_view lastSegment(std::string_view path) {
+  size_t colon = path.rfind(':');
+  return stripRaw(colon == std::string_view::npos ? path : path.substr(colon + 1));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Matcher: the arm tree of a `match`/`if` and the awaited calls its value arms end in.
 // ---------------------------------------------------------------------------------------------
@@ -239,12 +246,42 @@ bool containsClosure(Node e) {
   return found;
 }
 
-/// The type of a differing argument when the syntax alone tells it, and whether the argument is
-/// a constant (its evaluation commutes with anything).
+/// The type of a differing argument when the syntax alone tells it, and how freely it may be
+/// evaluated earlier than before.
 struct ArgType {
   std::string type;
-  bool constant = true;
+  bool constant = true;  // commutes with anything: literals, unit variants
+  bool pure = true;      // reads places at most (a cast of a place, a constructor of places)
+  bool hasFields = false;  // a constructor with fields: a generic type could take its arguments from them
 };
+
+/// `Mode`, `Self`, `crate::net::Mode`: a path whose last segment names a type, not a module.
+bool namesType(Node path) {
+  if (!path) return false;
+  Node last = path.is("scoped_identifier") || path.is("scoped_type_identifier") ? path.field("name") : path;
+  return last && startsUpper(last.text());
+}
+
+/// `Fast` in `Mode::Fast`: CamelCase (or one capital), unlike `MAX` or `new`.
+bool isVariantName(std::string_view name) {
+  return startsUpper(name) &&
+         (name.size() == 1 || std::any_of(name.begin(), name.end(), [](char c) { return std::islower(c); }));
+}
+
+/// The type that `Reply::Pong`, `Reply::Version(v)`, `Reply::Alarm { .. }` or `Point { .. }`
+/// constructs, as written; empty if `e` is none of these.
+std::string constructedType(Node e) {
+  Node path;
+  if (e.is("scoped_identifier")) path = e;
+  if (e.is("call_expression") && e.field("function").is("scoped_identifier")) path = e.field("function");
+  if (e.is("struct_expression")) {
+    Node name = e.field("name");
+    if (name.is("type_identifier")) return std::string(name.text());
+    if (name.is("scoped_type_identifier")) path = name;
+  }
+  if (!path || !isVariantName(path.field("name").text()) || !namesType(path.field("path"))) return "";
+  return std::string(path.field("path").text());
+}
 
 std::string literalSuffix(std::string_view literal, bool hex) {
   static constexpr std::string_view kSuffixes[] = {"i128", "u128", "isize", "usize", "i16", "u16", "i32", "u32",
@@ -276,13 +313,14 @@ std::optional<ArgType> argType(Node e) {
   if (e.is("char_literal")) return ArgType{text[0] == 'b' ? "u8" : "char"};
   if (e.is("boolean_literal")) return ArgType{"bool"};
   if (e.is("unit_expression")) return ArgType{"()"};
-  if (e.is("scoped_identifier")) {
-    // `Mode::Fast`: a variant of `Mode` (CamelCase); `u8::MAX`/`Self::LIMIT` may be of any type.
-    std::string_view name = e.field("name").text();
-    bool camel = startsUpper(name) &&
-                 (name.size() == 1 || std::any_of(name.begin(), name.end(), [](char c) { return std::islower(c); }));
-    if (!camel || !e.field("path")) return std::nullopt;
-    return ArgType{std::string(e.field("path").text())};
+  if (std::string type = constructedType(e); !type.empty()) {
+    if (e.is("scoped_identifier")) return ArgType{type};  // a unit variant: `u8::MAX` or `Self::LIMIT` are not
+    bool pure = rust::isPure(e);
+    if (e.is("call_expression")) {
+      auto fields = e.field("arguments").namedChildren();
+      pure = std::all_of(fields.begin(), fields.end(), [](Node field) { return rust::isPure(field); });
+    }
+    return ArgType{type, false, pure, true};
   }
   if (e.is("type_cast_expression")) {
     if (!rust::isPure(e.field("value"))) return std::nullopt;
@@ -295,6 +333,8 @@ std::optional<ArgType> argType(Node e) {
       if (!t) return std::nullopt;
       tuple.type += (tuple.type.size() > 1 ? ", " : "") + t->type;
       tuple.constant &= t->constant;
+      tuple.pure &= t->pure;
+      tuple.hasFields |= t->hasFields;
     }
     tuple.type += ")";
     return tuple;
@@ -427,17 +467,39 @@ Reason differingArgumentsOfOneType(const Analysis& a) {
   return std::nullopt;
 }
 
-/// Differing arguments are evaluated before the shared ones after the rewrite; a non-constant one
-/// (a cast of a place) must not move across a shared argument that has side effects.
+/// Identifiers and `self` in `e`.
+std::set<std::string, std::less<>> namesIn(Node e) {
+  std::set<std::string, std::less<>> names;
+  walk(e, [&](Node n) {
+    if (n.is("identifier") || n.is("self")) names.insert(std::string(n.text()));
+    return true;
+  });
+  return names;
+}
+
+/// Differing arguments are evaluated before the receiver and the shared arguments that came
+/// before them. A constant commutes with anything; a pure one with pure ones; one with side
+/// effects also must not touch a name that those read.
 Reason evaluationOrderKept(const Analysis& a) {
   for (size_t i : a.differing)
     for (const Leaf& leaf : a.tree.leaves) {
-      if (argType(leaf.call.args[i])->constant) continue;
-      for (size_t j = 0; j < i; ++j) {
-        if (!a.isDiffering(j) && !rust::isPure(a.first().args[j]))
-          return "the shared argument " + quoted(a.first().args[j]) + " may have side effects and runs before " +
-                 quoted(leaf.call.args[i]) + " in the arms; hoisting would evaluate " + quoted(leaf.call.args[i]) +
-                 " first";
+      Node arg = leaf.call.args[i];
+      ArgType type = *argType(arg);
+      if (type.constant) continue;
+      std::vector<Node> earlier;
+      if (a.first().receiver) earlier.push_back(a.first().receiver);
+      for (size_t j = 0; j < i; ++j)
+        if (!a.isDiffering(j)) earlier.push_back(a.first().args[j]);
+      for (Node before : earlier) {
+        if (!rust::isPure(before))
+          return "the shared argument " + quoted(before) + " may have side effects and runs before " + quoted(arg) +
+                 " in the arms; hoisting would evaluate " + quoted(arg) + " first";
+        if (type.pure) continue;
+        auto argNames = namesIn(arg);
+        for (const auto& name : namesIn(before))
+          if (argNames.count(name))
+            return "the argument " + quoted(arg) + " may have side effects on `" + name + "`, which " + quoted(before) +
+                   " reads before it in the arms; hoisting would evaluate " + quoted(arg) + " first";
       }
     }
   return std::nullopt;
@@ -459,6 +521,61 @@ Reason someArgumentDiffers(const Analysis& a) {
   return std::nullopt;
 }
 
+bool hasTypeParameters(Node item) {
+  Node parameters = item.field("type_parameters");
+  if (!parameters) return false;
+  for (Node p : parameters.namedChildren())
+    if (!p.is("lifetime") && !p.is("lifetime_parameter")) return true;
+  return false;
+}
+
+/// True if `type` (as written in a constructor path) is known to take no type parameters: `Self`
+/// of a non-generic impl, or a type defined in this file only without them.
+bool knownNotGeneric(Node at, std::string_view type) {
+  Node file = at;
+  Node impl;
+  for (Node p = at.parent(); p; p = p.parent()) {
+    if (!impl && p.is("impl_item")) impl = p;
+    file = p;
+  }
+  if (type == "Self") return impl && !hasTypeParameters(impl) && !impl.field("type").is("generic_type");
+  std::string_view name = lastSegment(type);
+  bool found = false, generic = false;
+  walk(file, [&](Node n) {
+    if (n.is("enum_item") || n.is("struct_item") || n.is("union_item")) {
+      if (n.field("name").text() == name) {
+        found = true;
+        generic |= hasTypeParameters(n);
+      }
+      return false;
+    }
+    return true;
+  });
+  return found && !generic;
+}
+
+/// A constructor with fields (`Reply::Version(v)`) makes a value of a type that, if generic, could
+/// take its type arguments from the fields: each arm's call could instantiate it differently,
+/// and one `match` cannot. Safe when the type is known not to be generic, or when some arm
+/// passes a unit variant of it: that call compiled, so the parameter's type alone fixes the type.
+Reason constructedTypesFixed(const Analysis& a) {
+  for (size_t i : a.differing) {
+    Node withFields;
+    bool unitVariant = false;
+    for (const Leaf& leaf : a.tree.leaves) {
+      Node arg = unparenthesize(leaf.call.args[i]);
+      if (argType(arg)->hasFields) withFields = arg;
+      unitVariant |= arg.is("scoped_identifier");
+    }
+    if (!withFields || unitVariant) continue;
+    std::string type = argType(withFields)->type;
+    if (!knownNotGeneric(a.tree.root, type))
+      return "`" + type + "` is not defined in this file and no arm passes a unit variant of it: if it is generic, " +
+             quoted(withFields) + " and the other arms' values may not unify (E0308), or a literal in them may change type";
+  }
+  return std::nullopt;
+}
+
 /// Temporaries of a `match`/`if let` value live until the enclosing statement (or the arm) ends,
 /// i.e. across the arms' awaits; bound in a `let` first, they are dropped before the await.
 Reason scrutineeTemporariesKept(const Analysis& a) {
@@ -474,12 +591,6 @@ Reason scrutineeTemporariesKept(const Analysis& a) {
 // Rewrite.
 // ---------------------------------------------------------------------------------------------
 
-std::string_view stripRaw(std::string_view name) { return name.substr(0, 2) == "r#" ? name.substr(2) : name; }
-
-std::string_view lastSegment(std::string_view path) {
-  size_t colon = path.rfind(':');
-  return stripRaw(colon == std::string_view::npos ? path : path.substr(colon + 1));
-}
 
 /// Parameter names of the callee's definitions in this file at each argument position, where all
 /// definitions with that name and arity agree.
@@ -525,8 +636,31 @@ std::set<std::string, std::less<>> tokensInScope(Node node) {
   return tokens;
 }
 
+bool isKeyword(std::string_view word) {
+  static const std::set<std::string_view> kKeywords = {
+      "abstract", "as",     "async",   "await", "become", "box",    "break",    "const",  "continue", "crate",
+      "do",       "dyn",    "else",    "enum",  "extern", "false",  "final",    "fn",     "for",      "gen",
+      "if",       "impl",   "in",      "let",   "loop",   "macro",  "match",    "mod",    "move",     "mut",
+      "override", "priv",   "pub",     "ref",   "return", "self",   "static",   "struct", "super",    "trait",
+      "true",     "try",    "type",    "typeof", "union", "unsafe", "unsized",  "use",    "virtual",  "where",
+      "while",    "yield"};
+  return kKeywords.count(word) > 0;
+}
+
+/// `Reply` -> `reply`, `HttpStatus` -> `http_status`; empty for `Self` or a keyword (`Box`).
+std::string snakeCaseOf(std::string_view typeName) {
+  if (typeName == "Self") return "";
+  std::string out;
+  for (char c : typeName) {
+    if (std::isupper(static_cast<unsigned char>(c)) && !out.empty()) out += '_';
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return isKeyword(out) ? "" : out;
+}
+
 /// One new name per differing argument: the callee's parameter name when its definition is in
-/// this file, else `<callee>_arg`; numbered if the fn already uses the name.
+/// this file, else the constructed type's name (`reply` for `Reply::Pong`), else `<callee>_arg`;
+/// numbered if the fn already uses the name.
 std::vector<std::string> bindingNames(const Analysis& a) {
   Node file = a.tree.root;
   while (file.parent()) file = file.parent();
@@ -535,7 +669,9 @@ std::vector<std::string> bindingNames(const Analysis& a) {
   std::string callee(lastSegment(a.first().name));
   std::vector<std::string> names;
   for (size_t i : a.differing) {
-    std::string base = !params[i].empty() ? params[i]
+    std::string typeName = snakeCaseOf(lastSegment(constructedType(unparenthesize(a.first().args[i]))));
+    std::string base = !params[i].empty()     ? params[i]
+                       : !typeName.empty()    ? typeName
                        : a.differing.size() == 1 ? callee + "_arg"
                                                  : callee + "_arg" + std::to_string(i + 1);
     std::string name = base;
@@ -661,10 +797,12 @@ Finding analyze(const ArmTree& tree) {
   std::string description = "compute the differing argument" + std::string(a.differing.size() > 1 ? "s" : "") +
                             " in the " + keyword + " and await " + describe(tree) + " once after it";
   std::vector<TextEdit> edits{placeRewrite(a, hoistedArms(a), names)};
-  if (Reason reason = scrutineeTemporariesKept(a))
-    finding.fix = Fix::unsafe(description, *reason, std::move(edits));
-  else
-    finding.fix = Fix::safe(description, std::move(edits));
+  for (auto condition : {constructedTypesFixed, scrutineeTemporariesKept})
+    if (Reason reason = condition(a)) {
+      finding.fix = Fix::unsafe(description, *reason, std::move(edits));
+      return finding;
+    }
+  finding.fix = Fix::safe(description, std::move(edits));
   return finding;
 }
 
