@@ -129,6 +129,29 @@ bool buildsOnlyAnAsyncBlock(const rust::Function& f) {
   return f.body && rust::blockItems(f.body).size() == 1 && rust::blockTail(f.body).is("async_block");
 }
 
+/// The callee of `fn f(..) -> impl Future<..> { g(pure..) }`, or "" if the body is anything else.
+std::string forwardedCallee(const rust::Function& f) {
+  if (!f.body || !f.returnType || f.returnType.text().find("Future") == std::string_view::npos ||
+      rust::blockItems(f.body).size() != 1)
+    return {};
+  Node call = rust::blockTail(f.body);
+  if (!call.is("call_expression")) return {};
+  Node callee = call.field("function");
+  if (callee.is("generic_function")) callee = callee.field("function");
+  std::string name;
+  if (callee.is("field_expression")) {
+    if (!rust::isPure(callee.field("value"))) return {};
+    name = std::string(callee.field("field").text());
+  } else if (callee.is("identifier") || callee.is("scoped_identifier")) {
+    name = std::string(callee.text());
+  } else {
+    return {};
+  }
+  for (Node argument : call.field("arguments").namedChildren())
+    if (!rust::isPure(argument)) return {};
+  return name;
+}
+
 }  // namespace
 
 Edition editionFor(std::string_view file) {
@@ -177,6 +200,9 @@ void CalleeIndex::addParsedFile(std::string_view path, const SyntaxTree& tree) {
       add(name, {Laziness::Lazy, "`" + name + "` is an `async fn` (" + location(path, n.line()) + ")"});
     else if (buildsOnlyAnAsyncBlock(*f))
       add(name, {Laziness::Lazy, "`" + name + "` only builds an `async` block (" + location(path, n.line()) + ")"});
+    else if (std::string callee = forwardedCallee(*f); !callee.empty())
+      add(name, {Laziness::Unknown, "`" + name + "` returns `" + callee + "`'s future (" + location(path, n.line()) + ")",
+                 callee});
     else
       add(name, {Laziness::Eager, "`" + name + "` is a plain fn that may do work when called (" +
                                       location(path, n.line()) + ")"});
@@ -199,8 +225,12 @@ void CalleeIndex::addUnparsedFile(std::string_view path, std::string_view text, 
 }
 
 CalleeResolution CalleeIndex::resolve(std::string_view path) const {
-  std::string_view name = path.substr(path.rfind("::") == std::string_view::npos ? 0 : path.rfind("::") + 2);
   std::lock_guard lock(mutex_);
+  return resolve(path, 0);
+}
+
+CalleeResolution CalleeIndex::resolve(std::string_view path, unsigned depth) const {
+  std::string_view name = path.substr(path.rfind("::") == std::string_view::npos ? 0 : path.rfind("::") + 2);
   auto it = definitions_.find(name);
   if (it == definitions_.end()) {
     bool stdPath = path.substr(0, 14) == "core::future::" || path.substr(0, 13) == "std::future::" || path == name;
@@ -210,6 +240,14 @@ CalleeResolution CalleeIndex::resolve(std::string_view path) const {
                                "does work when called is unknown"};
   }
   std::vector<Definition> defs = it->second;  // files are indexed in parallel: sort for stable messages
+  constexpr unsigned kMaxForwarding = 8;  // a chain of forwarders, or a cycle
+  for (auto& d : defs) {
+    if (d.forwardsTo.empty()) continue;
+    CalleeResolution target = depth < kMaxForwarding ? resolve(d.forwardsTo, depth + 1)
+                                                     : CalleeResolution{Laziness::Unknown, "forwarding too deep"};
+    d.laziness = target.laziness == Laziness::Lazy ? Laziness::Lazy : Laziness::Unknown;
+    d.reason += ", and " + target.reason;
+  }
   std::sort(defs.begin(), defs.end(), [](const auto& a, const auto& b) { return a.reason < b.reason; });
   for (const auto& d : defs)
     if (d.laziness != defs.front().laziness)

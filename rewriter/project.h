@@ -41,6 +41,9 @@ class CalleeIndex {
   struct Definition {
     Laziness laziness;
     std::string reason;  // "`g` is an `async fn` (src/net.rs:12)"
+    /// For `fn f(..) -> impl Future { g(pure..) }` (what forward-await writes): `g`, whose
+    /// laziness `f` shares.
+    std::string forwardsTo;
   };
 
   /// Adds every fn definition and trait fn declaration in a parsed file.
@@ -56,6 +59,8 @@ class CalleeIndex {
   CalleeResolution resolve(std::string_view name) const;
 
  private:
+  CalleeResolution resolve(std::string_view name, unsigned depth) const;
+
   mutable std::mutex mutex_;
   std::map<std::string, std::vector<Definition>, std::less<>> definitions_;
 };

@@ -396,3 +396,23 @@ TEST(CalleeIndex, PathsIntoOtherCratesAreUnknownEvenWhenANameMatches) {
   FileContext globContext{Edition::E2021, &index, &globOrigins};
   EXPECT_EQ(globContext.resolve("fetch").laziness, Laziness::Unknown);
 }
+
+TEST(CalleeIndex, FnsThatReturnALazyCalleesFutureAreLazy) {
+  auto tree = SyntaxTree::parseRust(
+      "async fn leaf(x: u32) -> u32 { x }\n"
+      "fn wrapper(x: u32) -> impl core::future::Future<Output = u32> { leaf(x) }\n"
+      "fn outer(x: u32) -> impl core::future::Future<Output = u32> { wrapper(x) }\n"
+      "fn impure() -> impl core::future::Future<Output = u32> { leaf(next()) }\n"
+      "fn to_eager() -> impl core::future::Future<Output = u32> { eager() }\n"
+      "fn eager() -> impl core::future::Future<Output = u32> { println!(); leaf(1) }\n"
+      "fn cycle_a() -> impl core::future::Future<Output = ()> { cycle_b() }\n"
+      "fn cycle_b() -> impl core::future::Future<Output = ()> { cycle_a() }\n");
+  CalleeIndex index;
+  index.addParsedFile("lib.rs", *tree);
+  EXPECT_EQ(index.resolve("wrapper").laziness, Laziness::Lazy);
+  EXPECT_EQ(index.resolve("outer").laziness, Laziness::Lazy);
+  EXPECT_NE(index.resolve("outer").reason.find("`leaf` is an `async fn`"), std::string::npos);
+  EXPECT_EQ(index.resolve("impure").laziness, Laziness::Eager);
+  EXPECT_EQ(index.resolve("to_eager").laziness, Laziness::Unknown);
+  EXPECT_EQ(index.resolve("cycle_a").laziness, Laziness::Unknown);
+}
