@@ -4,25 +4,42 @@ extern "C" const TSLanguage* tree_sitter_rust();
 
 namespace corofix {
 
+namespace {
+/// Calls `visit(child, fieldName)` for each child; a cursor makes this linear (ts_node_child(i)
+/// walks from the first child each time).
+template <typename Visit>
+void forEachChild(const Node& parent, Visit&& visit) {
+  if (parent.isNull()) return;
+  TSTreeCursor cursor = ts_tree_cursor_new(parent.raw());
+  if (ts_tree_cursor_goto_first_child(&cursor)) {
+    do {
+      const char* field = ts_tree_cursor_current_field_name(&cursor);
+      visit(Node(ts_tree_cursor_current_node(&cursor), parent.source()), field ? std::string_view(field) : "");
+    } while (ts_tree_cursor_goto_next_sibling(&cursor));
+  }
+  ts_tree_cursor_delete(&cursor);
+}
+}  // namespace
+
 std::vector<Node> Node::children() const {
   std::vector<Node> out;
-  for (uint32_t i = 0, n = childCount(); i < n; ++i) out.push_back(child(i));
+  forEachChild(*this, [&](Node c, std::string_view) { out.push_back(c); });
   return out;
 }
 
 std::vector<Node> Node::namedChildren() const {
   std::vector<Node> out;
-  for (uint32_t i = 0, n = namedChildCount(); i < n; ++i) {
-    Node c = namedChild(i);
-    if (!c.isComment()) out.push_back(c);
-  }
+  forEachChild(*this, [&](Node c, std::string_view) {
+    if (c.isNamed() && !c.isComment()) out.push_back(c);
+  });
   return out;
 }
 
 std::vector<Node> Node::fieldChildren(std::string_view name) const {
   std::vector<Node> out;
-  for (uint32_t i = 0, n = childCount(); i < n; ++i)
-    if (fieldNameOfChild(i) == name) out.push_back(child(i));
+  forEachChild(*this, [&](Node c, std::string_view field) {
+    if (field == name) out.push_back(c);
+  });
   return out;
 }
 

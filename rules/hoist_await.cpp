@@ -7,7 +7,9 @@
 //   self.send(port, "a").await
 //
 // Every await is a suspend state of the enclosing future; the arms' awaits of one call are states
-// that one await after the `match` makes redundant.
+// that one await after the `match` makes redundant. Read top to bottom: the matcher (the arm
+// tree and its leaves), syntactic facts, the safety conditions (each returns its reason), the
+// rewrite, and the rule that ties them together. See rules/hoist-await.md.
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -279,7 +281,11 @@ std::string constructedType(Node e) {
     if (name.is("type_identifier")) return std::string(name.text());
     if (name.is("scoped_type_identifier")) path = name;
   }
-  if (!path || !isVariantName(path.field("name").text()) || !namesType(path.field("path"))) return "";
+  if (!path || !namesType(path.field("path"))) return "";
+  // Called or given fields, a capitalised name constructs (`IpAddr::V4(..)`); alone it may be a
+  // constant of any type (`u8::MAX`).
+  std::string_view name = path.field("name").text();
+  if (!(path == e ? isVariantName(name) : startsUpper(name))) return "";
   return std::string(path.field("path").text());
 }
 
@@ -400,7 +406,8 @@ Reason receiverIsPure(const Analysis& a) {
   Node receiver = a.first().receiver;
   if (receiver && !rust::isPure(receiver))
     return "the receiver " + quoted(receiver) +
-           " may have side effects: each arm evaluates it before the arguments; hoisting would compute the arguments first";
+           " may have side effects: each arm evaluates it before the arguments; hoisting would compute the "
+           "arguments first";
   return std::nullopt;
 }
 
@@ -454,7 +461,8 @@ Reason differingArgumentsOfOneType(const Analysis& a) {
       auto type = argType(arg);
       if (!type)
         return "cannot tell from the syntax that " + quoted(arg) + " has the type of " +
-               quoted(otherArgument(a, i, arg)) + " (`&str` and `String`, or two integer types, would not unify: E0308)";
+               quoted(otherArgument(a, i, arg)) +
+               " (`&str` and `String`, or two integer types, would not unify: E0308)";
       if (common && common->type != type->type)
         return "the arms pass " + quoted(commonArg) + " (`" + common->type + "`) and " + quoted(arg) + " (`" +
                type->type + "`); one `match` value needs one type";
@@ -477,6 +485,17 @@ std::set<std::string, std::less<>> namesIn(Node e) {
   return names;
 }
 
+/// True if the fn around `self` takes `&self` or `&mut self`: nothing can make `self` another value.
+bool selfIsReference(Node self) {
+  for (Node p = self.parent(); p; p = p.parent())
+    if (p.is("function_item")) {
+      for (Node param : p.field("parameters").namedChildren())
+        if (param.is("self_parameter")) return param.text().find('&') != std::string_view::npos;
+      return false;
+    }
+  return false;
+}
+
 /// Differing arguments are evaluated before the receiver and the shared arguments that came
 /// before them. A constant commutes with anything; a pure one with pure ones; one with side
 /// effects also must not touch a name that those read.
@@ -494,7 +513,7 @@ Reason evaluationOrderKept(const Analysis& a) {
         if (!rust::isPure(before))
           return "the shared argument " + quoted(before) + " may have side effects and runs before " + quoted(arg) +
                  " in the arms; hoisting would evaluate " + quoted(arg) + " first";
-        if (type.pure) continue;
+        if (type.pure || (before.is("self") && selfIsReference(before))) continue;
         auto argNames = namesIn(arg);
         for (const auto& name : namesIn(before))
           if (argNames.count(name))
@@ -529,16 +548,21 @@ bool hasTypeParameters(Node item) {
   return false;
 }
 
-/// True if `type` (as written in a constructor path) is known to take no type parameters: `Self`
-/// of a non-generic impl, or a type defined in this file only without them.
-bool knownNotGeneric(Node at, std::string_view type) {
+enum class Genericity { None, Generic, Unknown };
+
+/// Whether `type` (as written in a constructor path) takes type parameters: `Self` of an impl,
+/// or a type defined in this file; Unknown for types defined elsewhere.
+Genericity genericityOf(Node at, std::string_view type) {
   Node file = at;
   Node impl;
   for (Node p = at.parent(); p; p = p.parent()) {
     if (!impl && p.is("impl_item")) impl = p;
     file = p;
   }
-  if (type == "Self") return impl && !hasTypeParameters(impl) && !impl.field("type").is("generic_type");
+  if (type == "Self") {
+    if (!impl) return Genericity::Unknown;
+    return hasTypeParameters(impl) || impl.field("type").is("generic_type") ? Genericity::Generic : Genericity::None;
+  }
   std::string_view name = lastSegment(type);
   bool found = false, generic = false;
   walk(file, [&](Node n) {
@@ -551,28 +575,44 @@ bool knownNotGeneric(Node at, std::string_view type) {
     }
     return true;
   });
-  return found && !generic;
+  return !found ? Genericity::Unknown : generic ? Genericity::Generic : Genericity::None;
 }
 
-/// A constructor with fields (`Reply::Version(v)`) makes a value of a type that, if generic, could
-/// take its type arguments from the fields: each arm's call could instantiate it differently,
-/// and one `match` cannot. Safe when the type is known not to be generic, or when some arm
-/// passes a unit variant of it: that call compiled, so the parameter's type alone fixes the type.
-Reason constructedTypesFixed(const Analysis& a) {
-  for (size_t i : a.differing) {
-    Node withFields;
-    bool unitVariant = false;
-    for (const Leaf& leaf : a.tree.leaves) {
-      Node arg = unparenthesize(leaf.call.args[i]);
-      if (argType(arg)->hasFields) withFields = arg;
-      unitVariant |= arg.is("scoped_identifier");
-    }
-    if (!withFields || unitVariant) continue;
-    std::string type = argType(withFields)->type;
-    if (!knownNotGeneric(a.tree.root, type))
-      return "`" + type + "` is not defined in this file and no arm passes a unit variant of it: if it is generic, " +
-             quoted(withFields) + " and the other arms' values may not unify (E0308), or a literal in them may change type";
+/// The differing argument at each position that constructs a value with fields
+/// (`Reply::Version(v)`) where no arm passes a unit variant of the same type; null elsewhere.
+/// A generic type could take its type arguments from the fields, so each arm's call could
+/// instantiate it differently while one `match` cannot. A unit variant proves otherwise: that
+/// arm's call compiled, so the parameter's type alone fixes the type.
+Node constructorWithoutUnitVariant(const Analysis& a, size_t i) {
+  Node withFields;
+  for (const Leaf& leaf : a.tree.leaves) {
+    Node arg = unparenthesize(leaf.call.args[i]);
+    if (arg.is("scoped_identifier")) return {};
+    if (argType(arg)->hasFields) withFields = arg;
   }
+  return withFields;
+}
+
+Reason constructedTypesNotGeneric(const Analysis& a) {
+  for (size_t i : a.differing)
+    if (Node example = constructorWithoutUnitVariant(a, i)) {
+      std::string type = argType(example)->type;
+      if (genericityOf(a.tree.root, type) == Genericity::Generic)
+        return "`" + type + "` is generic and no arm passes a unit variant of it: the arms' calls may instantiate it "
+               "differently (" + quoted(example) + "), one `match` value cannot";
+    }
+  return std::nullopt;
+}
+
+Reason constructedTypesKnown(const Analysis& a) {
+  for (size_t i : a.differing)
+    if (Node example = constructorWithoutUnitVariant(a, i)) {
+      std::string type = argType(example)->type;
+      if (genericityOf(a.tree.root, type) == Genericity::Unknown)
+        return "`" + type + "` is not defined in this file and no arm passes a unit variant of it: if it is generic, " +
+               quoted(example) +
+               " and the other arms' values may not unify (E0308), or a literal in them may change type";
+    }
   return std::nullopt;
 }
 
@@ -725,7 +765,8 @@ std::string indentUnit(Node root, std::string_view indent) {
   size_t nl = text.find('\n', root.begin());
   if (nl != std::string_view::npos && nl < root.end()) {
     std::string_view next = rust::lineIndent(text, static_cast<uint32_t>(nl + 1));
-    if (next.size() > indent.size() && next.substr(0, indent.size()) == indent) return std::string(next.substr(indent.size()));
+    if (next.size() > indent.size() && next.substr(0, indent.size()) == indent)
+      return std::string(next.substr(indent.size()));
   }
   return "    ";
 }
@@ -744,7 +785,8 @@ TextEdit placeRewrite(const Analysis& a, const std::string& arms, const std::vec
     for (Node p = parent.prevNamedSibling(); p && p.is("attribute_item"); p = p.prevNamedSibling()) start = p;
     std::string_view indent = rust::lineIndent(text, start.begin());
     return {{start.begin(), root.end()},
-            binding + "\n" + std::string(indent) + std::string(text.substr(start.begin(), root.begin() - start.begin())) + call};
+            binding + "\n" + std::string(indent) +
+                std::string(text.substr(start.begin(), root.begin() - start.begin())) + call};
   }
   std::string_view indent = rust::lineIndent(text, root.begin());
   if (parent.is("expression_statement") && parent.parent().is("block")) {
@@ -788,7 +830,8 @@ Finding analyze(const ArmTree& tree) {
   for (const Leaf& leaf : tree.leaves) finding.notes.push_back({{leaf.site.begin(), leaf.site.end()}, "awaited here"});
 
   for (auto condition : {sameTryOnAllArms, receiverIsPure, sharedPartsUseNoArmBinding, sharedArgumentsMovable,
-                         differingArgumentsOfOneType, evaluationOrderKept, commentsKept, someArgumentDiffers})
+                         differingArgumentsOfOneType, constructedTypesNotGeneric, evaluationOrderKept, commentsKept,
+                         someArgumentDiffers})
     if (Reason reason = condition(a)) {
       finding.fix = Fix::unavailable(*reason);
       return finding;
@@ -797,7 +840,7 @@ Finding analyze(const ArmTree& tree) {
   std::string description = "compute the differing argument" + std::string(a.differing.size() > 1 ? "s" : "") +
                             " in the " + keyword + " and await " + describe(tree) + " once after it";
   std::vector<TextEdit> edits{placeRewrite(a, hoistedArms(a), names)};
-  for (auto condition : {constructedTypesFixed, scrutineeTemporariesKept})
+  for (auto condition : {constructedTypesKnown, scrutineeTemporariesKept})
     if (Reason reason = condition(a)) {
       finding.fix = Fix::unsafe(description, *reason, std::move(edits));
       return finding;
@@ -839,7 +882,6 @@ class HoistAwait : public Rule {
     });
     return findings;
   }
-
 };
 
 CORO_FIX_REGISTER_RULE(HoistAwait);

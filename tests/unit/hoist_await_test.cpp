@@ -64,7 +64,8 @@ TEST(HoistAwait, ItemDeclaredInAnArmIsNotMatched) {
 }
 
 TEST(HoistAwait, NothingInsideAMacroInvocation) {
-  EXPECT_TRUE(check(inFn("    println!(\"{}\", match c { 0 => g(1).await, _ => g(2).await });\n    0\n")).findings.empty());
+  auto c = check(inFn("    println!(\"{}\", match c { 0 => g(1).await, _ => g(2).await });\n    0\n"));
+  EXPECT_TRUE(c.findings.empty());
 }
 
 TEST(HoistAwait, HexLiteralEndingInF32IsAnInteger) {
@@ -141,12 +142,13 @@ TEST(HoistAwait, StatementKeepsOneSemicolon) {
 
 TEST(HoistAwait, OtherPositionsGetABlock) {
   auto c = check(inFn("    Ok(match c {\n        0 => g(1).await?,\n        _ => g(2).await?,\n    })\n"));
-  EXPECT_EQ(c.fixed(), inFn("    Ok({\n        let g_arg = match c {\n            0 => 1,\n            _ => 2,\n        };\n"
-                            "        g(g_arg).await?\n    })\n"));
+  EXPECT_EQ(c.fixed(), inFn("    Ok({\n        let g_arg = match c {\n            0 => 1,\n            _ => 2,\n"
+                            "        };\n        g(g_arg).await?\n    })\n"));
 }
 
 TEST(HoistAwait, LetKeepsItsAttributeAndPattern) {
-  auto c = check(inFn("    #[allow(unused)]\n    let Some(v) = match c { 0 => g(1).await, _ => g(2).await } else { return 0 };\n    v\n"));
+  auto c = check(inFn("    #[allow(unused)]\n"
+                      "    let Some(v) = match c { 0 => g(1).await, _ => g(2).await } else { return 0 };\n    v\n"));
   EXPECT_EQ(c.fixed(), inFn("    let g_arg = match c { 0 => 1, _ => 2 };\n    #[allow(unused)]\n"
                             "    let Some(v) = g(g_arg).await else { return 0 };\n    v\n"));
 }
@@ -155,7 +157,8 @@ TEST(HoistAwait, SharedArgumentThatAwaitsMovesWithTheCall) {
   // Nothing runs between the end of an arm and the call, so its await is merged too.
   auto c = check(inFn("    match c { 0 => g(1, h().await).await, _ => g(2, h().await).await }\n"));
   EXPECT_EQ(c.fixed(), inFn("    let g_arg = match c { 0 => 1, _ => 2 };\n    g(g_arg, h().await).await\n"));
-  auto afterCast = check(inFn("    match o { Some(n) => g(h().await, n as u8).await, None => g(h().await, 0u8).await }\n"));
+  auto afterCast =
+      check(inFn("    match o { Some(n) => g(h().await, n as u8).await, None => g(h().await, 0u8).await }\n"));
   EXPECT_TRUE(afterCast.reasonHas("the shared argument `h().await` may have side effects and runs before `n as u8`"));
 }
 
@@ -174,13 +177,62 @@ TEST(HoistAwait, CastAfterAPureSharedArgumentIsFine) {
 TEST(HoistAwait, NestedTreeIsOneFindingWhenFixable) {
   auto c = check(inFn("    match c { 0 => match d { 1 => g(1).await, _ => g(2).await }, _ => g(3).await }\n"));
   ASSERT_EQ(c.findings.size(), 1u);
-  EXPECT_EQ(c.fixed(), inFn("    let g_arg = match c { 0 => match d { 1 => 1, _ => 2 }, _ => 3 };\n    g(g_arg).await\n"));
-  auto outerUnfixable = check(inFn("    match c { 0 => match d { 1 => g(1).await, _ => g(2).await }, _ => g(x).await }\n"));
+  EXPECT_EQ(c.fixed(), inFn("    let g_arg = match c { 0 => match d { 1 => 1, _ => 2 }, _ => 3 };\n"
+                            "    g(g_arg).await\n"));
+  auto outerUnfixable =
+      check(inFn("    match c { 0 => match d { 1 => g(1).await, _ => g(2).await }, _ => g(x).await }\n"));
   EXPECT_EQ(outerUnfixable.findings.size(), 2u);
   EXPECT_EQ(outerUnfixable.findings[1].fix.applicability, Applicability::Safe);
   // An inner tree that cannot be fixed either was already reported with the outer one.
-  auto bothUnfixable = check(inFn("    match c { 0 => match d { 1 => g(y).await, _ => g(2).await }, _ => g(x).await }\n"));
+  auto bothUnfixable =
+      check(inFn("    match c { 0 => match d { 1 => g(y).await, _ => g(2).await }, _ => g(x).await }\n"));
   EXPECT_EQ(bothUnfixable.findings.size(), 1u);
+}
+
+TEST(HoistAwait, ConstructorsOfOneTypeAreNamedAfterIt) {
+  std::string types = "enum Reply { Pong, Value(u8) }\nstruct HttpStatus { code: u16 }\n";
+  auto c = check(types + inFn("    match c { 0 => g(Reply::Pong).await, _ => g(Reply::Value(c)).await }\n"));
+  EXPECT_EQ(c.fixed(), types + inFn("    let reply = match c { 0 => Reply::Pong, _ => Reply::Value(c) };\n"
+                                    "    g(reply).await\n"));
+  auto structs = check(types + inFn("    match c { 0 => g(HttpStatus { code: 200 }).await, "
+                                    "_ => g(HttpStatus { code: 404 }).await }\n"));
+  EXPECT_EQ(structs.fix().applicability, Applicability::Safe);
+  EXPECT_NE(structs.fixed().find("let http_status = match c"), std::string::npos);
+}
+
+TEST(HoistAwait, AModulePathIsNotAType) {
+  // `geo::Point(1)` and `geo::Line(2)` are two tuple structs of module `geo`.
+  auto c = check(inFn("    match c { 0 => g(geo::Point(1)).await, _ => g(geo::Line(2)).await }\n"));
+  EXPECT_TRUE(c.reasonHas("cannot tell from the syntax that `geo::Point(1)`"));
+}
+
+TEST(HoistAwait, SelfConstructorsNeedANonGenericImpl) {
+  std::string body = "    async fn f(&self, c: u8) -> u8 {\n"
+                     "        match c { 0 => g(Self::A(1)).await, _ => g(Self::B(2)).await }\n    }\n}\n";
+  EXPECT_EQ(check("impl E {\n" + body).fix().applicability, Applicability::Safe);
+  auto generic = check("impl<T> W<T> {\n" + body);
+  EXPECT_TRUE(generic.reasonHas("`Self` is generic and no arm passes a unit variant of it"));
+}
+
+TEST(HoistAwait, ConstructorOfATypeDefinedElsewhereIsUnsafeUnlessAUnitVariantIsPassed) {
+  auto c = check(inFn("    match c { 0 => g(Msg::A(1)).await, _ => g(Msg::B(2)).await }\n"));
+  EXPECT_EQ(c.fix().applicability, Applicability::Unsafe);
+  EXPECT_TRUE(c.reasonHas("`Msg` is not defined in this file"));
+  auto withUnit = check(inFn("    match c { 0 => g(Msg::A(1)).await, 1 => g(Msg::Quit).await, "
+                             "_ => g(Msg::B(2)).await }\n"));
+  EXPECT_EQ(withUnit.fix().applicability, Applicability::Safe);
+}
+
+TEST(HoistAwait, KeywordTypeNameFallsBackToTheCallee) {
+  auto c = check(inFn("    match c { 0 => g(Type::A).await, _ => g(Type::B).await }\n"));
+  EXPECT_NE(c.fixed().find("let g_arg = match c"), std::string::npos);
+}
+
+TEST(HoistAwait, ImpureConstructorMayNotTouchWhatTheReceiverReads) {
+  auto c = check(inFn("    match c { 0 => link.send(M::A(link.next())).await, _ => link.send(M::B).await }\n"));
+  EXPECT_TRUE(c.reasonHas("may have side effects on `link`, which `link` reads before it"));
+  auto other = check(inFn("    match c { 0 => link.send(M::A(next())).await, _ => link.send(M::B).await }\n"));
+  EXPECT_EQ(other.fix().applicability, Applicability::Safe);
 }
 
 }  // namespace
