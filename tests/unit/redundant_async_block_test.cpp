@@ -32,7 +32,8 @@ Result check(const std::string& body, Edition edition = Edition::E2021) {
   auto tree = SyntaxTree::parseRust(r.text);
   CalleeIndex index;
   index.addParsedFile("src/main.rs", *tree);
-  FileContext project{edition, &index};
+  PathOrigins origins(*tree);
+  FileContext project{edition, &index, &origins};
   CheckOptions options;
   RuleInput input{"src/main.rs", r.text, *tree, project, options};
   r.findings = findRule("redundant-async-block")->check(input);
