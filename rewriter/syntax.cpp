@@ -14,7 +14,8 @@ void forEachChild(const Node& parent, Visit&& visit) {
   if (ts_tree_cursor_goto_first_child(&cursor)) {
     do {
       const char* field = ts_tree_cursor_current_field_name(&cursor);
-      visit(Node(ts_tree_cursor_current_node(&cursor), parent.source()), field ? std::string_view(field) : "");
+      visit(Node(ts_tree_cursor_current_node(&cursor), parent.source(), parent.tree()),
+            field ? std::string_view(field) : "");
     } while (ts_tree_cursor_goto_next_sibling(&cursor));
   }
   ts_tree_cursor_delete(&cursor);
@@ -83,7 +84,56 @@ std::unique_ptr<SyntaxTree> SyntaxTree::parseRustSkipping(std::string_view text,
 
 SyntaxTree::~SyntaxTree() { ts_tree_delete(tree_); }
 
-Node SyntaxTree::root() const { return Node(ts_tree_root_node(tree_), text_); }
+Node SyntaxTree::root() const { return Node(ts_tree_root_node(tree_), text_, this); }
+
+Node Node::parent() const {
+  if (isNull()) return {};
+  return Node(tree_ ? tree_->parentOf(node_) : ts_node_parent(node_), text_, tree_);
+}
+
+void SyntaxTree::buildFlat() const {
+  TSTreeCursor cursor = ts_tree_cursor_new(ts_tree_root_node(tree_));
+  std::vector<uint32_t> ancestors;
+  auto close = [&] {  // the subtree of the innermost open node ends here
+    flat_[ancestors.back()].subtreeEnd = static_cast<uint32_t>(flat_.size());
+    ancestors.pop_back();
+  };
+  for (;;) {
+    TSNode current = ts_tree_cursor_current_node(&cursor);
+    uint32_t index = static_cast<uint32_t>(flat_.size());
+    flat_.push_back({current, ancestors.empty() ? UINT32_MAX : ancestors.back(), index + 1});
+    index_.emplace(NodeKey{current.id, ts_node_start_byte(current)}, index);
+    if (ts_tree_cursor_goto_first_child(&cursor)) {
+      ancestors.push_back(index);
+      continue;
+    }
+    while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
+      if (!ts_tree_cursor_goto_parent(&cursor)) {
+        ts_tree_cursor_delete(&cursor);
+        return;
+      }
+      close();
+    }
+  }
+}
+
+const std::vector<SyntaxTree::FlatNode>& SyntaxTree::flat() const {
+  std::call_once(flatBuilt_, [this] { buildFlat(); });
+  return flat_;
+}
+
+uint32_t SyntaxTree::indexOf(TSNode node) const {
+  flat();
+  auto it = index_.find(NodeKey{node.id, ts_node_start_byte(node)});
+  return it == index_.end() ? UINT32_MAX : it->second;
+}
+
+TSNode SyntaxTree::parentOf(TSNode node) const {
+  uint32_t i = indexOf(node);
+  if (i == UINT32_MAX) return ts_node_parent(node);
+  uint32_t parent = flat_[i].parent;
+  return parent == UINT32_MAX ? TSNode{} : flat_[parent].node;
+}
 
 std::vector<std::pair<uint32_t, uint32_t>> SyntaxTree::errorRanges() const {
   std::vector<std::pair<uint32_t, uint32_t>> out;

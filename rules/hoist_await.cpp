@@ -12,6 +12,7 @@
 // rewrite, and the rule that ties them together. See rules/hoist-await.md.
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -171,6 +172,103 @@ std::optional<ArmTree> matchArmTree(Node expr) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Facts about the whole file, gathered once, when the first arm tree is found.
+// ---------------------------------------------------------------------------------------------
+
+bool hasTypeParameters(Node item) {
+  Node parameters = item.field("type_parameters");
+  if (!parameters) return false;
+  for (Node p : parameters.namedChildren())
+    if (!p.is("lifetime") && !p.is("lifetime_parameter")) return true;
+  return false;
+}
+
+struct FileFacts {
+  struct Constant {
+    Node module;  // the mod_item (or source_file) whose items include it
+    std::string type;
+  };
+  struct Signature {
+    bool hasSelf = false;
+    std::vector<std::string> parameters;  // a plain identifier pattern, else empty
+  };
+  std::map<std::string, std::vector<Constant>, std::less<>> constants;  // `const` and non-`mut` `static` items
+  std::map<std::string, std::vector<Signature>, std::less<>> functions;
+  std::map<std::string, std::vector<bool>, std::less<>> typeIsGeneric;  // enum, struct and union items
+};
+
+FileFacts::Signature signatureOf(Node fn) {
+  FileFacts::Signature signature;
+  for (Node p : fn.field("parameters").namedChildren()) {
+    if (p.is("self_parameter")) signature.hasSelf = true;
+    if (!p.is("parameter")) continue;
+    Node pattern = p.field("pattern");
+    bool plain = pattern.is("identifier") && pattern.text()[0] != '_';
+    signature.parameters.push_back(plain ? std::string(pattern.text()) : "");
+  }
+  return signature;
+}
+
+FileFacts gatherFacts(Node file) {
+  FileFacts facts;
+  std::vector<std::pair<Node, Node>> pending{{file, file}};  // node, its module
+  while (!pending.empty()) {
+    auto [n, module] = pending.back();
+    pending.pop_back();
+    auto name = [&] { return std::string(n.field("name").text()); };
+    if (n.is("const_item") || n.is("static_item")) {
+      // A `static mut`, or one in a fn body or an impl, is another definition of the name in no
+      // module (null): the name is then not known to mean the module-level one.
+      bool mutableStatic = false;
+      for (Node c : n.namedChildren()) mutableStatic |= c.is("mutable_specifier");
+      Node parent = n.parent();
+      bool moduleLevel = parent.is("source_file") || (parent.is("declaration_list") && parent.parent().is("mod_item"));
+      Node home = moduleLevel && !mutableStatic ? module : Node{};
+      facts.constants[name()].push_back({home, std::string(n.field("type").text())});
+    }
+    if (n.is("function_item") || n.is("function_signature_item")) facts.functions[name()].push_back(signatureOf(n));
+    if (n.is("enum_item") || n.is("struct_item") || n.is("union_item"))
+      facts.typeIsGeneric[name()].push_back(hasTypeParameters(n));
+    Node childModule = n.is("mod_item") ? n : module;
+    for (uint32_t i = 0; i < n.namedChildCount(); ++i) pending.push_back({n.namedChild(i), childModule});
+  }
+  return facts;
+}
+
+/// The `mod` item (or the file) whose items `node` sees first.
+Node moduleOf(Node node) {
+  Node module = node;
+  for (Node p = node.parent(); p; p = p.parent()) {
+    module = p;
+    if (p.is("mod_item")) break;
+  }
+  return module;
+}
+
+std::string keywordOf(const ArmTree& tree) { return tree.root.is("match_expression") ? "`match`" : "`if`"; }
+
+/// An arm tree with what the safety conditions ask of it.
+struct Analysis {
+  Analysis(const ArmTree& tree, const FileFacts& facts) : tree(tree), facts(facts) {}
+
+  const ArmTree& tree;
+  const FileFacts& facts;
+  std::vector<size_t> differing;  // argument positions whose text differs between the leaves
+  std::set<std::string, std::less<>> armNames;
+
+  const AwaitedCall& first() const { return tree.leaves.front().call; }
+  /// The `mod` item (or the file) around the tree; looked up once, when a constant needs it.
+  Node module() const {
+    if (!module_) module_ = moduleOf(tree.root);
+    return *module_;
+  }
+  bool isDiffering(size_t i) const { return std::find(differing.begin(), differing.end(), i) != differing.end(); }
+
+ private:
+  mutable std::optional<Node> module_;
+};
+
+// ---------------------------------------------------------------------------------------------
 // Syntactic facts about expressions used by the safety conditions.
 // ---------------------------------------------------------------------------------------------
 
@@ -298,7 +396,19 @@ std::string literalSuffix(std::string_view literal, bool hex) {
   return "";
 }
 
-std::optional<ArgType> argType(Node e) {
+/// `REG_OUT_X_L`: a `const` or immutable `static` defined once in this file, in the module that
+/// uses it, has the type it is declared with.
+std::optional<ArgType> constantType(Node name, const Analysis& a) {
+  std::string_view text = name.text();
+  bool screaming = startsUpper(text) && std::none_of(text.begin(), text.end(), [](char c) { return std::islower(c); });
+  auto found = a.facts.constants.find(text);
+  if (!screaming || found == a.facts.constants.end() || found->second.size() != 1) return std::nullopt;
+  const FileFacts::Constant& constant = found->second.front();
+  if (constant.module.isNull() || constant.module != a.module()) return std::nullopt;
+  return ArgType{constant.type};
+}
+
+std::optional<ArgType> argType(Node e, const Analysis& a) {
   e = unparenthesize(e);
   std::string_view text = e.text();
   if (e.is("integer_literal") || e.is("float_literal")) {
@@ -309,7 +419,7 @@ std::optional<ArgType> argType(Node e) {
   }
   if (isUnaryWith(e, "-")) {
     Node n = unparenthesize(operand(e));
-    if (n.is("integer_literal") || n.is("float_literal")) return argType(n);
+    if (n.is("integer_literal") || n.is("float_literal")) return argType(n, a);
     return std::nullopt;
   }
   if (e.is("string_literal") || e.is("raw_string_literal")) {
@@ -318,6 +428,7 @@ std::optional<ArgType> argType(Node e) {
   }
   if (e.is("char_literal")) return ArgType{text[0] == 'b' ? "u8" : "char"};
   if (e.is("boolean_literal")) return ArgType{"bool"};
+  if (e.is("identifier")) return constantType(e, a);
   if (e.is("unit_expression")) return ArgType{"()"};
   if (std::string type = constructedType(e); !type.empty()) {
     if (e.is("scoped_identifier")) return ArgType{type};  // a unit variant: `u8::MAX` or `Self::LIMIT` are not
@@ -335,7 +446,7 @@ std::optional<ArgType> argType(Node e) {
   if (e.is("tuple_expression")) {
     ArgType tuple{"(", true};
     for (Node element : e.namedChildren()) {
-      auto t = argType(element);
+      auto t = argType(element, a);
       if (!t) return std::nullopt;
       tuple.type += (tuple.type.size() > 1 ? ", " : "") + t->type;
       tuple.constant &= t->constant;
@@ -382,17 +493,6 @@ Node mentionOf(Node expr, const std::set<std::string, std::less<>>& names) {
 // ---------------------------------------------------------------------------------------------
 
 using Reason = std::optional<std::string>;
-
-std::string keywordOf(const ArmTree& tree) { return tree.root.is("match_expression") ? "`match`" : "`if`"; }
-
-struct Analysis {
-  const ArmTree& tree;
-  std::vector<size_t> differing;  // argument positions whose text differs between the leaves
-  std::set<std::string, std::less<>> armNames;
-
-  const AwaitedCall& first() const { return tree.leaves.front().call; }
-  bool isDiffering(size_t i) const { return std::find(differing.begin(), differing.end(), i) != differing.end(); }
-};
 
 Reason sameTryOnAllArms(const Analysis& a) {
   const Leaf& first = a.tree.leaves.front();
@@ -458,7 +558,7 @@ Reason differingArgumentsOfOneType(const Analysis& a) {
       if (containsClosure(arg))
         return "the argument " + quoted(arg) +
                " is a closure; every closure has its own type, so the arms' values would not unify (E0308)";
-      auto type = argType(arg);
+      auto type = argType(arg, a);
       if (!type)
         return "cannot tell from the syntax that " + quoted(arg) + " has the type of " +
                quoted(otherArgument(a, i, arg)) +
@@ -503,7 +603,7 @@ Reason evaluationOrderKept(const Analysis& a) {
   for (size_t i : a.differing)
     for (const Leaf& leaf : a.tree.leaves) {
       Node arg = leaf.call.args[i];
-      ArgType type = *argType(arg);
+      ArgType type = *argType(arg, a);
       if (type.constant) continue;
       std::vector<Node> earlier;
       if (a.first().receiver) earlier.push_back(a.first().receiver);
@@ -540,42 +640,22 @@ Reason someArgumentDiffers(const Analysis& a) {
   return std::nullopt;
 }
 
-bool hasTypeParameters(Node item) {
-  Node parameters = item.field("type_parameters");
-  if (!parameters) return false;
-  for (Node p : parameters.namedChildren())
-    if (!p.is("lifetime") && !p.is("lifetime_parameter")) return true;
-  return false;
-}
-
 enum class Genericity { None, Generic, Unknown };
 
 /// Whether `type` (as written in a constructor path) takes type parameters: `Self` of an impl,
 /// or a type defined in this file; Unknown for types defined elsewhere.
-Genericity genericityOf(Node at, std::string_view type) {
-  Node file = at;
-  Node impl;
-  for (Node p = at.parent(); p; p = p.parent()) {
-    if (!impl && p.is("impl_item")) impl = p;
-    file = p;
-  }
+Genericity genericityOf(const Analysis& a, std::string_view type) {
   if (type == "Self") {
+    Node impl;
+    for (Node p = a.tree.root.parent(); p && !impl; p = p.parent())
+      if (p.is("impl_item")) impl = p;
     if (!impl) return Genericity::Unknown;
     return hasTypeParameters(impl) || impl.field("type").is("generic_type") ? Genericity::Generic : Genericity::None;
   }
-  std::string_view name = lastSegment(type);
-  bool found = false, generic = false;
-  walk(file, [&](Node n) {
-    if (n.is("enum_item") || n.is("struct_item") || n.is("union_item")) {
-      if (n.field("name").text() == name) {
-        found = true;
-        generic |= hasTypeParameters(n);
-      }
-      return false;
-    }
-    return true;
-  });
-  return !found ? Genericity::Unknown : generic ? Genericity::Generic : Genericity::None;
+  auto found = a.facts.typeIsGeneric.find(lastSegment(type));
+  if (found == a.facts.typeIsGeneric.end()) return Genericity::Unknown;
+  bool generic = std::find(found->second.begin(), found->second.end(), true) != found->second.end();
+  return generic ? Genericity::Generic : Genericity::None;
 }
 
 /// The differing argument at each position that constructs a value with fields
@@ -588,7 +668,7 @@ Node constructorWithoutUnitVariant(const Analysis& a, size_t i) {
   for (const Leaf& leaf : a.tree.leaves) {
     Node arg = unparenthesize(leaf.call.args[i]);
     if (arg.is("scoped_identifier")) return {};
-    if (argType(arg)->hasFields) withFields = arg;
+    if (argType(arg, a)->hasFields) withFields = arg;
   }
   return withFields;
 }
@@ -596,8 +676,8 @@ Node constructorWithoutUnitVariant(const Analysis& a, size_t i) {
 Reason constructedTypesNotGeneric(const Analysis& a) {
   for (size_t i : a.differing)
     if (Node example = constructorWithoutUnitVariant(a, i)) {
-      std::string type = argType(example)->type;
-      if (genericityOf(a.tree.root, type) == Genericity::Generic)
+      std::string type = argType(example, a)->type;
+      if (genericityOf(a, type) == Genericity::Generic)
         return "`" + type + "` is generic and no arm passes a unit variant of it: the arms' calls may instantiate it "
                "differently (" + quoted(example) + "), one `match` value cannot";
     }
@@ -607,8 +687,8 @@ Reason constructedTypesNotGeneric(const Analysis& a) {
 Reason constructedTypesKnown(const Analysis& a) {
   for (size_t i : a.differing)
     if (Node example = constructorWithoutUnitVariant(a, i)) {
-      std::string type = argType(example)->type;
-      if (genericityOf(a.tree.root, type) == Genericity::Unknown)
+      std::string type = argType(example, a)->type;
+      if (genericityOf(a, type) == Genericity::Unknown)
         return "`" + type + "` is not defined in this file and no arm passes a unit variant of it: if it is generic, " +
                quoted(example) +
                " and the other arms' values may not unify (E0308), or a literal in them may change type";
@@ -633,31 +713,20 @@ Reason scrutineeTemporariesKept(const Analysis& a) {
 
 
 /// Parameter names of the callee's definitions in this file at each argument position, where all
-/// definitions with that name and arity agree.
-std::vector<std::string> parameterNames(Node root, const AwaitedCall& call) {
-  std::string_view callee = lastSegment(call.name);
-  bool method = !call.receiver.isNull();
-  std::vector<std::string> names;
+/// definitions with that name, arity and `self`-ness agree.
+std::vector<std::string> parameterNames(const Analysis& a) {
+  const AwaitedCall& call = a.first();
+  std::vector<std::string> names(call.args.size());
+  auto found = a.facts.functions.find(lastSegment(call.name));
+  if (found == a.facts.functions.end()) return names;
   bool seen = false;
-  walk(root, [&](Node n) {
-    if (!n.is("function_item") && !n.is("function_signature_item")) return true;
-    if (n.field("name").text() != callee) return true;
-    std::vector<std::string> params;
-    bool hasSelf = false;
-    for (Node p : n.field("parameters").namedChildren()) {
-      if (p.is("self_parameter")) hasSelf = true;
-      if (!p.is("parameter")) continue;
-      Node pattern = p.field("pattern");
-      params.push_back(pattern.is("identifier") && pattern.text()[0] != '_' ? std::string(pattern.text()) : "");
-    }
-    if (hasSelf != method || params.size() != call.args.size()) return true;
-    if (!seen) names = params;
+  for (const auto& signature : found->second) {
+    if (signature.hasSelf != !call.receiver.isNull() || signature.parameters.size() != call.args.size()) continue;
+    if (!seen) names = signature.parameters;
     for (size_t i = 0; i < names.size(); ++i)
-      if (names[i] != params[i]) names[i].clear();
+      if (names[i] != signature.parameters[i]) names[i].clear();
     seen = true;
-    return true;
-  });
-  if (!seen) names.assign(call.args.size(), "");
+  }
   return names;
 }
 
@@ -702,9 +771,7 @@ std::string snakeCaseOf(std::string_view typeName) {
 /// this file, else the constructed type's name (`reply` for `Reply::Pong`), else `<callee>_arg`;
 /// numbered if the fn already uses the name.
 std::vector<std::string> bindingNames(const Analysis& a) {
-  Node file = a.tree.root;
-  while (file.parent()) file = file.parent();
-  auto params = parameterNames(file, a.first());
+  auto params = parameterNames(a);
   auto taken = tokensInScope(a.tree.root);
   std::string callee(lastSegment(a.first().name));
   std::vector<std::string> names;
@@ -809,8 +876,8 @@ std::string describe(const ArmTree& tree) {
   return "`" + std::string(tree.leaves.front().call.function.text()) + "(..)`";
 }
 
-Finding analyze(const ArmTree& tree) {
-  Analysis a{tree, {}, {}};
+Finding analyze(const ArmTree& tree, const FileFacts& facts) {
+  Analysis a(tree, facts);
   for (size_t i = 0; i < a.first().args.size(); ++i)
     for (const Leaf& leaf : tree.leaves)
       if (!rust::sameTokens(leaf.call.args[i], a.first().args[i])) {
@@ -863,6 +930,7 @@ class HoistAwait : public Rule {
     std::set<std::pair<uint32_t, uint32_t>> covered;
     // Inner ones of a tree reported without a fix: reported again only if they can be fixed alone.
     std::set<std::pair<uint32_t, uint32_t>> insideUnfixable;
+    std::optional<FileFacts> facts;
     walk(input.tree.root(), [&](Node n) {
       // Macro arguments and `macro_rules!` bodies are token trees: never rewritten.
       if (n.is("macro_invocation") || n.is("macro_definition")) return false;
@@ -873,7 +941,8 @@ class HoistAwait : public Rule {
       if (covered.count(range)) return true;
       auto tree = matchArmTree(n);
       if (!tree) return true;
-      Finding finding = analyze(*tree);
+      if (!facts) facts = gatherFacts(input.tree.root());
+      Finding finding = analyze(*tree, *facts);
       auto& innerSet = finding.fix.applicability == Applicability::Unavailable ? insideUnfixable : covered;
       for (Node inner : tree->nested) innerSet.insert({inner.begin(), inner.end()});
       if (finding.fix.applicability != Applicability::Unavailable || !insideUnfixable.count(range))

@@ -235,5 +235,27 @@ TEST(HoistAwait, ImpureConstructorMayNotTouchWhatTheReceiverReads) {
   EXPECT_EQ(other.fix().applicability, Applicability::Safe);
 }
 
+TEST(HoistAwait, ModuleConstantsHaveTheirDeclaredType) {
+  std::string consts = "const A: u8 = 1;\nconst B: u8 = 2;\nconst C: u16 = 3;\n";
+  auto c = check(consts + inFn("    match c { 0 => g(A).await, _ => g(B).await }\n"));
+  EXPECT_EQ(c.fix().applicability, Applicability::Safe);
+  auto mixed = check(consts + inFn("    match c { 0 => g(A).await, _ => g(C).await }\n"));
+  EXPECT_TRUE(mixed.reasonHas("the arms pass `A` (`u8`) and `C` (`u16`)"));
+  auto literal = check(consts + inFn("    match c { 0 => g(A).await, _ => g(9).await }\n"));
+  EXPECT_TRUE(literal.reasonHas("(`u8`) and `9` (`{integer}`)"));
+}
+
+TEST(HoistAwait, ConstantsOutsideTheModuleOrShadowedAreUnknown) {
+  std::string inner = "mod m {\n    pub const A: u8 = 1;\n    pub const B: u8 = 2;\n}\n";
+  auto otherModule = check(inner + inFn("    match c { 0 => g(A).await, _ => g(B).await }\n"));
+  EXPECT_TRUE(otherModule.reasonHas("cannot tell from the syntax that `A`"));
+  std::string twice = "const A: u8 = 1;\nconst B: u8 = 2;\nfn h() { const A: u32 = 3; }\n";
+  auto shadowed = check(twice + inFn("    match c { 0 => g(A).await, _ => g(B).await }\n"));
+  EXPECT_TRUE(shadowed.reasonHas("cannot tell from the syntax that `A`"));
+  std::string mutableStatic = "static mut A: u8 = 1;\nconst B: u8 = 2;\n";
+  EXPECT_TRUE(check(mutableStatic + inFn("    match c { 0 => g(A).await, _ => g(B).await }\n"))
+                  .reasonHas("cannot tell from the syntax that `A`"));
+}
+
 }  // namespace
 }  // namespace corofix
