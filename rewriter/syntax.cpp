@@ -22,6 +22,20 @@ void forEachChild(const Node& parent, Visit&& visit) {
 }
 }  // namespace
 
+std::string_view Node::kind() const {
+  if (isNull()) return {};
+  // Node kinds are compared constantly: name each symbol once instead of strlen on every call.
+  static const std::vector<std::string_view> names = [] {
+    const TSLanguage* language = tree_sitter_rust();
+    std::vector<std::string_view> out;
+    for (uint32_t symbol = 0, count = ts_language_symbol_count(language); symbol < count; ++symbol)
+      out.emplace_back(ts_language_symbol_name(language, static_cast<TSSymbol>(symbol)));
+    return out;
+  }();
+  TSSymbol symbol = ts_node_symbol(node_);
+  return symbol < names.size() ? names[symbol] : std::string_view(ts_node_type(node_));
+}
+
 std::vector<Node> Node::children() const {
   std::vector<Node> out;
   forEachChild(*this, [&](Node c, std::string_view) { out.push_back(c); });

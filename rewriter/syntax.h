@@ -24,7 +24,7 @@ class Node {
   bool isNull() const { return ts_node_is_null(node_); }
   explicit operator bool() const { return !isNull(); }
   // A null node (a missing optional field) reads as empty rather than crashing.
-  std::string_view kind() const { return isNull() ? std::string_view() : ts_node_type(node_); }
+  std::string_view kind() const;
   bool is(std::string_view kind) const { return !isNull() && this->kind() == kind; }
   bool isNamed() const { return ts_node_is_named(node_); }
   bool hasError() const { return ts_node_has_error(node_); }
