@@ -11,10 +11,6 @@ bool endsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-bool isOneOf(std::string_view kind, std::initializer_list<std::string_view> kinds) {
-  return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
-}
-
 bool allNamedChildrenPure(Node n, std::string* why) {
   for (Node c : n.namedChildren())
     if (!c.is("mutable_specifier") && !isPure(c, why)) return false;
@@ -33,6 +29,10 @@ void leaves(Node root, std::vector<std::string_view>& out) {
 }
 
 }  // namespace
+
+bool isOneOf(std::string_view kind, std::initializer_list<std::string_view> kinds) {
+  return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
 
 bool isPure(Node expr, std::string* why) {
   std::string_view k = expr.kind();

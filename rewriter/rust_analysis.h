@@ -2,6 +2,7 @@
 // two expressions are the same, where awaits are, how a function is shaped, and how to lay out
 // replacement text. Purely syntactic and conservative: "don't know" answers "not pure"/"not same".
 #pragma once
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,13 @@
 #include "rewriter/syntax.h"
 
 namespace corofix::rust {
+
+/// `code` in backticks, as diagnostics quote code.
+inline std::string quoted(std::string_view code) { return "`" + std::string(code) + "`"; }
+inline std::string quoted(Node node) { return quoted(node.text()); }
+
+/// True if `kind` is one of `kinds`.
+bool isOneOf(std::string_view kind, std::initializer_list<std::string_view> kinds);
 
 /// True if evaluating `expr` earlier or later cannot be observed: literals, paths, field
 /// accesses, references and derefs of those, casts, tuples/arrays/structs of pure parts,

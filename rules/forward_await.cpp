@@ -18,11 +18,8 @@ namespace {
 
 constexpr std::string_view kCheck = "forward-await";
 
-std::string quoted(std::string_view code) { return "`" + std::string(code) + "`"; }
-
-bool isOneOf(std::string_view kind, std::initializer_list<std::string_view> kinds) {
-  return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
-}
+using rust::isOneOf;
+using rust::quoted;
 
 // ---------------------------------------------------------------------------------------------
 // The shape: `async fn f(..) -> T { g(..).await }`, or `{ return g(..).await; }`.

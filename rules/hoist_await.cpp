@@ -28,7 +28,7 @@ namespace {
 using rust::AwaitedCall;
 using rust::unparenthesize;
 
-std::string quoted(Node n) { return "`" + std::string(n.text()) + "`"; }
+using rust::quoted;
 
 bool startsUpper(std::string_view s) { return !s.empty() && std::isupper(static_cast<unsigned char>(s[0])); }
 
