@@ -58,7 +58,7 @@ std::vector<ReportedFinding> runRules(const FileResult& result, std::string_view
   RuleInput input{result.path, text, tree, context, config.options};
   for (const Rule* rule : rules) {
     if (rule->language() != Language::Rust || !config.checks.contains(rule->id())) continue;
-    for (Finding& finding : rule->check(input)) {
+    for (Finding& finding : static_cast<const RustRule*>(rule)->check(input)) {
       uint32_t line = lines.line(finding.range.begin);
       if (suppressions.suppresses(finding.check, line)) continue;
       ReportedFinding reported;

@@ -72,6 +72,12 @@ struct Finding {
 /// `CheckOptions` from configuration, keyed "check-id.Option".
 using CheckOptions = std::map<std::string, std::string, std::less<>>;
 
+inline std::string checkOption(const CheckOptions& options, std::string_view check, std::string_view name,
+                               std::string fallback) {
+  auto it = options.find(std::string(check) + "." + std::string(name));
+  return it == options.end() ? fallback : it->second;
+}
+
 struct RuleInput {
   std::string_view path;
   std::string_view text;
@@ -80,11 +86,12 @@ struct RuleInput {
   const CheckOptions& options;
 
   std::string option(std::string_view check, std::string_view name, std::string fallback) const {
-    auto it = options.find(std::string(check) + "." + std::string(name));
-    return it == options.end() ? fallback : it->second;
+    return checkOption(options, check, name, std::move(fallback));
   }
 };
 
+/// A check's half for one language. A check id may have a Rust and a C++ half (same concept, same
+/// doc page); each half is registered as its own Rule.
 class Rule {
  public:
   virtual ~Rule() = default;
@@ -92,12 +99,21 @@ class Rule {
   /// One line, for --list-checks and SARIF.
   virtual std::string_view summary() const = 0;
   virtual Language language() const = 0;
+};
+
+/// The Rust half of a check: a function from a parsed file plus project context to findings.
+class RustRule : public Rule {
+ public:
+  Language language() const final { return Language::Rust; }
   virtual std::vector<Finding> check(const RuleInput& input) const = 0;
 };
 
-/// Every linked-in rule, in id order.
+/// Every linked-in rule, in id order (a check with both halves appears twice: Rust, then C++).
 const std::vector<std::unique_ptr<Rule>>& allRules();
-const Rule* findRule(std::string_view id);
+/// A half of check `id`, or null.
+const Rule* findRule(std::string_view id, Language language);
+/// The Rust half of check `id`, or null.
+const RustRule* findRustRule(std::string_view id);
 /// The rule's Markdown documentation (rules/<id>.md), embedded at build time.
 std::optional<std::string_view> ruleDoc(std::string_view id);
 

@@ -15,18 +15,23 @@ std::vector<std::unique_ptr<Rule>>& registry() {
 
 bool detail::registerRule(std::unique_ptr<Rule> rule) {
   auto& rules = registry();
-  auto at = std::lower_bound(rules.begin(), rules.end(), rule->id(),
-                             [](const auto& r, std::string_view id) { return r->id() < id; });
+  auto key = [](const Rule& r) { return std::make_pair(r.id(), r.language()); };
+  auto at = std::lower_bound(rules.begin(), rules.end(), key(*rule),
+                             [&](const auto& r, const auto& k) { return key(*r) < k; });
   rules.insert(at, std::move(rule));
   return true;
 }
 
 const std::vector<std::unique_ptr<Rule>>& allRules() { return registry(); }
 
-const Rule* findRule(std::string_view id) {
+const Rule* findRule(std::string_view id, Language language) {
   for (const auto& rule : registry())
-    if (rule->id() == id) return rule.get();
+    if (rule->id() == id && rule->language() == language) return rule.get();
   return nullptr;
+}
+
+const RustRule* findRustRule(std::string_view id) {
+  return static_cast<const RustRule*>(findRule(id, Language::Rust));
 }
 
 std::optional<std::string_view> ruleDoc(std::string_view id) {

@@ -699,13 +699,12 @@ std::vector<TextEdit> rewrite(const Forward& f, const Signature& signature, Edit
 
 // ---------------------------------------------------------------------------------------------
 
-class ForwardAwait final : public Rule {
+class ForwardAwait final : public RustRule {
  public:
   std::string_view id() const override { return kCheck; }
   std::string_view summary() const override {
     return "an `async fn` that only awaits one call can return that call's future";
   }
-  Language language() const override { return Language::Rust; }
 
   std::vector<Finding> check(const RuleInput& input) const override {
     std::vector<Finding> out;

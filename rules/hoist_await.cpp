@@ -916,13 +916,12 @@ Finding analyze(const ArmTree& tree, const FileFacts& facts) {
   return finding;
 }
 
-class HoistAwait : public Rule {
+class HoistAwait : public RustRule {
  public:
   std::string_view id() const override { return "hoist-await"; }
   std::string_view summary() const override {
     return "the same call awaited at the end of every arm of a match/if: compute the arguments, await once";
   }
-  Language language() const override { return Language::Rust; }
 
   std::vector<Finding> check(const RuleInput& input) const override {
     std::vector<Finding> findings;

@@ -986,13 +986,12 @@ std::vector<Problem> safetyProblems(const Candidate& c, const TypeFacts& types, 
   return out;
 }
 
-class ReadyFuture : public Rule {
+class ReadyFuture : public RustRule {
  public:
   std::string_view id() const override { return kCheck; }
   std::string_view summary() const override {
     return "an `async fn` or async block that never awaits: return `core::future::ready(..)` instead";
   }
-  Language language() const override { return Language::Rust; }
 
   std::vector<Finding> check(const RuleInput& input) const override {
     std::vector<Finding> findings;

@@ -427,13 +427,12 @@ Finding findingFor(const RedundantBlock& m, const RuleInput& input) {
   return finding;
 }
 
-class RedundantAsyncBlock final : public Rule {
+class RedundantAsyncBlock final : public RustRule {
  public:
   std::string_view id() const override { return kCheck; }
   std::string_view summary() const override {
     return "`async { g(..).await }` -> `g(..)`: drop the block's extra state machine when the callee is lazy";
   }
-  Language language() const override { return Language::Rust; }
 
   std::vector<Finding> check(const RuleInput& input) const override {
     std::vector<Finding> findings;

@@ -20,11 +20,10 @@ namespace {
 
 /// Wraps every `.await` expression in parentheses unless it already is: nested awaits make
 /// overlapping fixes, so converging takes one pass per nesting level.
-class ParenthesizeAwait : public Rule {
+class ParenthesizeAwait : public RustRule {
  public:
   std::string_view id() const override { return "test-parenthesize"; }
   std::string_view summary() const override { return "test rule"; }
-  Language language() const override { return Language::Rust; }
   std::vector<Finding> check(const RuleInput& input) const override {
     std::vector<Finding> out;
     walk(input.tree.root(), [&](Node n) {
@@ -40,11 +39,10 @@ class ParenthesizeAwait : public Rule {
 };
 
 /// Replaces a fn named `breaks` with unparsable text, or `drops_comment`'s body without its comment.
-class BadFixes : public Rule {
+class BadFixes : public RustRule {
  public:
   std::string_view id() const override { return "test-bad"; }
   std::string_view summary() const override { return "test rule"; }
-  Language language() const override { return Language::Rust; }
   std::vector<Finding> check(const RuleInput& input) const override {
     std::vector<Finding> out;
     walk(input.tree.root(), [&](Node n) {

@@ -33,7 +33,7 @@ Checked check(std::string text, Edition edition = Edition::E2021) {
   index.addParsedFile("lib.rs", *tree);
   FileContext context{edition, &index};
   CheckOptions options;
-  const Rule* rule = findRule("forward-await");
+  const RustRule* rule = findRustRule("forward-await");
   EXPECT_NE(rule, nullptr);
   out.findings = rule->check({"lib.rs", out.text, *tree, context, options});
   return out;

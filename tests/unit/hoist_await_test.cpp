@@ -31,7 +31,7 @@ Checked check(std::string text) {
   CalleeIndex index;
   FileContext context{Edition::E2021, &index};
   CheckOptions options;
-  const Rule* rule = findRule("hoist-await");
+  const RustRule* rule = findRustRule("hoist-await");
   EXPECT_NE(rule, nullptr);
   out.findings = rule->check({"lib.rs", out.text, *tree, context, options});
   return out;

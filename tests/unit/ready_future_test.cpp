@@ -32,7 +32,7 @@ Checked check(std::string text, Edition edition = Edition::E2021) {
   CalleeIndex index;
   FileContext context{edition, &index};
   CheckOptions options;
-  const Rule* rule = findRule("ready-future");
+  const RustRule* rule = findRustRule("ready-future");
   EXPECT_NE(rule, nullptr);
   if (rule) out.findings = rule->check({"lib.rs", out.text, *tree, context, options});
   return out;

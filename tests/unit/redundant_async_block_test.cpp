@@ -36,7 +36,7 @@ Result check(const std::string& body, Edition edition = Edition::E2021) {
   FileContext project{edition, &index, &origins};
   CheckOptions options;
   RuleInput input{"src/main.rs", r.text, *tree, project, options};
-  r.findings = findRule("redundant-async-block")->check(input);
+  r.findings = findRustRule("redundant-async-block")->check(input);
   return r;
 }
 
