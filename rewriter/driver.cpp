@@ -25,9 +25,9 @@ bool mayContainAsync(std::string_view text) {
 /// Parses the parts of `text` a rule may look at (plain fns are skipped) and indexes its fns.
 std::unique_ptr<SyntaxTree> parseRelevant(std::string_view text, const std::string& path, CalleeIndex& index) {
   std::vector<std::pair<uint32_t, uint32_t>> skip;
-  for (TextRange range : plainFunctionRanges(text)) {
-    skip.emplace_back(range.begin, range.end);
-    index.addUnparsedFile(path, text, range.begin, range.end);
+  for (const PlainFunction& fn : plainFunctions(text)) {
+    skip.emplace_back(fn.commentsBegin, fn.item.end);
+    index.addUnparsedFile(path, text, fn.item.begin, fn.item.end);
   }
   auto tree = SyntaxTree::parseRustSkipping(text, skip);
   index.addParsedFile(path, *tree);

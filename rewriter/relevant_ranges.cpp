@@ -112,7 +112,7 @@ class Scanner {
  public:
   Scanner(std::string_view text, const std::vector<Token>& tokens) : s_(text), t_(tokens) {}
 
-  bool run(std::vector<TextRange>& out) {
+  bool run(std::vector<PlainFunction>& out) {
     if (!matchBrackets()) return false;
     for (size_t i = 0; i < t_.size(); ++i) {
       if (!isWord(i, "fn") || i + 1 >= t_.size() || t_[i + 1].kind != Kind::Identifier) continue;
@@ -121,7 +121,7 @@ class Scanner {
       size_t start = itemStart(i), close = match_[body];
       std::string_view item = s_.substr(t_[start].begin, t_[close].end - t_[start].begin);
       if (item.find("async") == std::string_view::npos && item.find("await") == std::string_view::npos)
-        out.push_back({t_[start].begin, t_[close].end});
+        out.push_back({{t_[start].begin, t_[close].end}, start == 0 ? 0 : t_[start - 1].end});
       i = close;  // outermost only: a kept fn's nested items stay parsed with it
     }
     return true;
@@ -196,9 +196,9 @@ class Scanner {
 
 }  // namespace
 
-std::vector<TextRange> plainFunctionRanges(std::string_view text) {
+std::vector<PlainFunction> plainFunctions(std::string_view text) {
   std::vector<Token> tokens;
-  std::vector<TextRange> out;
+  std::vector<PlainFunction> out;
   if (!tokenize(text, tokens) || !Scanner(text, tokens).run(out)) return {};
   return out;
 }

@@ -1,30 +1,16 @@
 #include "rewriter/syntax.h"
 
+#include <algorithm>
+#include <unordered_map>
+#include <utility>
+
 extern "C" const TSLanguage* tree_sitter_rust();
 
 namespace corofix {
 
 namespace {
-/// Calls `visit(child, fieldName)` for each child; a cursor makes this linear (ts_node_child(i)
-/// walks from the first child each time).
-template <typename Visit>
-void forEachChild(const Node& parent, Visit&& visit) {
-  if (parent.isNull()) return;
-  TSTreeCursor cursor = ts_tree_cursor_new(parent.raw());
-  if (ts_tree_cursor_goto_first_child(&cursor)) {
-    do {
-      const char* field = ts_tree_cursor_current_field_name(&cursor);
-      visit(Node(ts_tree_cursor_current_node(&cursor), parent.source(), parent.tree()),
-            field ? std::string_view(field) : "");
-    } while (ts_tree_cursor_goto_next_sibling(&cursor));
-  }
-  ts_tree_cursor_delete(&cursor);
-}
-}  // namespace
-
-std::string_view Node::kind() const {
-  if (isNull()) return {};
-  // Node kinds are compared constantly: name each symbol once instead of strlen on every call.
+/// Each symbol's name, looked up once: kinds are compared constantly.
+const std::vector<std::string_view>& symbolNames() {
   static const std::vector<std::string_view> names = [] {
     const TSLanguage* language = tree_sitter_rust();
     std::vector<std::string_view> out;
@@ -32,28 +18,131 @@ std::string_view Node::kind() const {
       out.emplace_back(ts_language_symbol_name(language, static_cast<TSSymbol>(symbol)));
     return out;
   }();
-  TSSymbol symbol = ts_node_symbol(node_);
-  return symbol < names.size() ? names[symbol] : std::string_view(ts_node_type(node_));
+  return names;
+}
+
+TSFieldId fieldId(std::string_view name) {
+  static const std::unordered_map<std::string_view, TSFieldId> ids = [] {
+    const TSLanguage* language = tree_sitter_rust();
+    std::unordered_map<std::string_view, TSFieldId> out;
+    for (TSFieldId id = 1, count = static_cast<TSFieldId>(ts_language_field_count(language)); id <= count; ++id)
+      if (const char* field = ts_language_field_name_for_id(language, id)) out.emplace(field, id);
+    return out;
+  }();
+  auto it = ids.find(name);
+  return it == ids.end() ? 0 : it->second;
+}
+
+/// Calls `visit(child)` for each child of `parent` until it returns false.
+template <typename Visit>
+void forEachChild(const Node& parent, Visit&& visit) {
+  if (parent.isNull()) return;
+  const auto& nodes = parent.tree()->flat();
+  for (uint32_t c = parent.index() + 1, end = nodes[parent.index()].subtreeEnd; c < end; c = nodes[c].subtreeEnd)
+    if (!visit(Node(parent.tree(), c))) return;
+}
+
+/// The first child for which `accept` holds, or a null node.
+template <typename Accept>
+Node firstChild(const Node& parent, Accept&& accept) {
+  Node found;
+  forEachChild(parent, [&](Node c) {
+    if (accept(c)) found = c;
+    return found.isNull();
+  });
+  return found;
+}
+}  // namespace
+
+TSNode Node::raw() const { return isNull() ? TSNode{} : tree_->flat()[index_].node; }
+std::string_view Node::source() const { return isNull() ? std::string_view() : tree_->text(); }
+Node Node::at(uint32_t index) const { return index == SyntaxTree::kNone ? Node() : Node(tree_, index); }
+
+std::string_view Node::kind() const {
+  if (isNull()) return {};
+  TSSymbol symbol = tree_->flat()[index_].symbol;
+  const auto& names = symbolNames();
+  return symbol < names.size() ? names[symbol] : std::string_view(ts_node_type(raw()));
+}
+
+bool Node::isComment() const {
+  std::string_view k = kind();
+  return k == "line_comment" || k == "block_comment";
+}
+
+std::string_view Node::text() const {
+  return isNull() ? std::string_view() : tree_->text().substr(begin(), end() - begin());
+}
+
+Node Node::parent() const { return isNull() ? Node() : at(tree_->flat()[index_].parent); }
+Node Node::prevSibling() const { return isNull() ? Node() : at(tree_->flat()[index_].prevSibling); }
+
+Node Node::nextSibling() const {
+  if (isNull()) return {};
+  const auto& nodes = tree_->flat();
+  uint32_t parent = nodes[index_].parent, next = nodes[index_].subtreeEnd;
+  return parent != SyntaxTree::kNone && next < nodes[parent].subtreeEnd ? Node(tree_, next) : Node();
+}
+
+Node Node::nextNamedSibling() const {
+  Node n = nextSibling();
+  while (n && !n.isNamed()) n = n.nextSibling();
+  return n;
+}
+
+Node Node::prevNamedSibling() const {
+  Node n = prevSibling();
+  while (n && !n.isNamed()) n = n.prevSibling();
+  return n;
+}
+
+Node Node::field(std::string_view name) const {
+  TSFieldId id = fieldId(name);
+  if (id == 0) return {};
+  return firstChild(*this, [&](Node c) { return tree_->flat()[c.index_].field == id; });
+}
+
+std::string_view Node::fieldName() const {
+  if (isNull()) return "";
+  const char* name = ts_language_field_name_for_id(tree_sitter_rust(), tree_->flat()[index_].field);
+  return name ? name : "";
+}
+
+uint32_t Node::childCount() const { return isNull() ? 0 : ts_node_child_count(raw()); }
+uint32_t Node::namedChildCount() const { return isNull() ? 0 : ts_node_named_child_count(raw()); }
+
+Node Node::child(uint32_t i) const {
+  return firstChild(*this, [&](Node) { return i-- == 0; });
+}
+
+Node Node::namedChild(uint32_t i) const {
+  return firstChild(*this, [&](Node c) { return c.isNamed() && i-- == 0; });
 }
 
 std::vector<Node> Node::children() const {
   std::vector<Node> out;
-  forEachChild(*this, [&](Node c, std::string_view) { out.push_back(c); });
+  forEachChild(*this, [&](Node c) {
+    out.push_back(c);
+    return true;
+  });
   return out;
 }
 
 std::vector<Node> Node::namedChildren() const {
   std::vector<Node> out;
-  forEachChild(*this, [&](Node c, std::string_view) {
+  forEachChild(*this, [&](Node c) {
     if (c.isNamed() && !c.isComment()) out.push_back(c);
+    return true;
   });
   return out;
 }
 
 std::vector<Node> Node::fieldChildren(std::string_view name) const {
   std::vector<Node> out;
-  forEachChild(*this, [&](Node c, std::string_view field) {
-    if (field == name) out.push_back(c);
+  TSFieldId id = fieldId(name);
+  forEachChild(*this, [&](Node c) {
+    if (id != 0 && tree_->flat()[c.index()].field == id) out.push_back(c);
+    return true;
   });
   return out;
 }
@@ -96,29 +185,18 @@ std::unique_ptr<SyntaxTree> SyntaxTree::parseRustSkipping(std::string_view text,
   return result->hasError() ? parseRust(text) : std::move(result);
 }
 
-SyntaxTree::~SyntaxTree() { ts_tree_delete(tree_); }
-
-Node SyntaxTree::root() const { return Node(ts_tree_root_node(tree_), text_, this); }
-
-Node Node::parent() const {
-  if (isNull()) return {};
-  return Node(tree_ ? tree_->parentOf(node_) : ts_node_parent(node_), text_, tree_);
-}
-
-void SyntaxTree::buildFlat() const {
+SyntaxTree::SyntaxTree(TSTree* tree, std::string_view text) : tree_(tree), text_(text) {
   TSTreeCursor cursor = ts_tree_cursor_new(ts_tree_root_node(tree_));
-  std::vector<uint32_t> ancestors;
-  auto close = [&] {  // the subtree of the innermost open node ends here
-    flat_[ancestors.back()].subtreeEnd = static_cast<uint32_t>(flat_.size());
-    ancestors.pop_back();
-  };
+  // The innermost open ancestors, and the last child seen under each.
+  std::vector<std::pair<uint32_t, uint32_t>> open;
   for (;;) {
     TSNode current = ts_tree_cursor_current_node(&cursor);
     uint32_t index = static_cast<uint32_t>(flat_.size());
-    flat_.push_back({current, ancestors.empty() ? UINT32_MAX : ancestors.back(), index + 1});
-    index_.emplace(NodeKey{current.id, ts_node_start_byte(current)}, index);
+    uint32_t parent = open.empty() ? kNone : open.back().first;
+    uint32_t prev = open.empty() ? kNone : std::exchange(open.back().second, index);
+    flat_.push_back({current, parent, prev, index + 1, ts_node_symbol(current), ts_tree_cursor_current_field_id(&cursor)});
     if (ts_tree_cursor_goto_first_child(&cursor)) {
-      ancestors.push_back(index);
+      open.emplace_back(index, kNone);
       continue;
     }
     while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
@@ -126,27 +204,23 @@ void SyntaxTree::buildFlat() const {
         ts_tree_cursor_delete(&cursor);
         return;
       }
-      close();
+      flat_[open.back().first].subtreeEnd = static_cast<uint32_t>(flat_.size());
+      open.pop_back();
     }
   }
 }
 
-const std::vector<SyntaxTree::FlatNode>& SyntaxTree::flat() const {
-  std::call_once(flatBuilt_, [this] { buildFlat(); });
-  return flat_;
-}
+SyntaxTree::~SyntaxTree() { ts_tree_delete(tree_); }
 
-uint32_t SyntaxTree::indexOf(TSNode node) const {
-  flat();
-  auto it = index_.find(NodeKey{node.id, ts_node_start_byte(node)});
-  return it == index_.end() ? UINT32_MAX : it->second;
-}
-
-TSNode SyntaxTree::parentOf(TSNode node) const {
-  uint32_t i = indexOf(node);
-  if (i == UINT32_MAX) return ts_node_parent(node);
-  uint32_t parent = flat_[i].parent;
-  return parent == UINT32_MAX ? TSNode{} : flat_[parent].node;
+Node SyntaxTree::nodeFor(TSNode node) const {
+  if (ts_node_is_null(node)) return {};
+  // Pre-order lists nodes by start offset; nodes that start together are an ancestor chain.
+  uint32_t start = ts_node_start_byte(node);
+  auto it = std::lower_bound(flat_.begin(), flat_.end(), start,
+                             [](const FlatNode& n, uint32_t offset) { return ts_node_start_byte(n.node) < offset; });
+  for (; it != flat_.end() && ts_node_start_byte(it->node) == start; ++it)
+    if (ts_node_eq(it->node, node)) return Node(this, static_cast<uint32_t>(it - flat_.begin()));
+  return {};
 }
 
 std::vector<std::pair<uint32_t, uint32_t>> SyntaxTree::errorRanges() const {

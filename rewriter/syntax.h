@@ -1,12 +1,15 @@
 // A thin, copyable view over tree-sitter's Rust syntax tree. One parse per file is shared by
 // every rule; nodes borrow the tree and the text, so they must not outlive the SyntaxTree.
+//
+// The tree is flattened once, in pre-order, with each node's parent, previous sibling, subtree end,
+// symbol and field. Rules navigate constantly (parents, siblings, fields, kinds), and tree-sitter
+// answers parent and previous-sibling queries by descending from the root again: the flat array
+// answers all of them in constant time.
 #pragma once
 #include <tree_sitter/api.h>
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
-#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,60 +21,53 @@ class SyntaxTree;
 class Node {
  public:
   Node() = default;
-  /// `tree`, when given, answers parent() from its cached parent links.
-  Node(TSNode node, std::string_view text, const SyntaxTree* tree = nullptr) : node_(node), text_(text), tree_(tree) {}
+  Node(const SyntaxTree* tree, uint32_t index) : tree_(tree), index_(index) {}
 
-  bool isNull() const { return ts_node_is_null(node_); }
+  bool isNull() const { return tree_ == nullptr; }
   explicit operator bool() const { return !isNull(); }
   // A null node (a missing optional field) reads as empty rather than crashing.
   std::string_view kind() const;
-  bool is(std::string_view kind) const { return !isNull() && this->kind() == kind; }
-  bool isNamed() const { return ts_node_is_named(node_); }
-  bool hasError() const { return ts_node_has_error(node_); }
-  bool isErrorOrMissing() const { return ts_node_is_error(node_) || ts_node_is_missing(node_); }
-  uint32_t begin() const { return ts_node_start_byte(node_); }
-  uint32_t end() const { return ts_node_end_byte(node_); }
-  std::string_view text() const { return isNull() ? std::string_view() : text_.substr(begin(), end() - begin()); }
+  bool is(std::string_view kind) const { return this->kind() == kind; }
+  bool isNamed() const { return !isNull() && ts_node_is_named(raw()); }
+  bool hasError() const { return !isNull() && ts_node_has_error(raw()); }
+  bool isErrorOrMissing() const { return !isNull() && (ts_node_is_error(raw()) || ts_node_is_missing(raw())); }
+  bool isComment() const;
+  uint32_t begin() const { return isNull() ? 0 : ts_node_start_byte(raw()); }
+  uint32_t end() const { return isNull() ? 0 : ts_node_end_byte(raw()); }
+  std::string_view text() const;
   /// 0-based line of the node's first byte.
-  uint32_t line() const { return ts_node_start_point(node_).row; }
+  uint32_t line() const { return isNull() ? 0 : ts_node_start_point(raw()).row; }
 
-  /// tree-sitter finds a parent by descending from the root; a tree's nodes share a cached map.
   Node parent() const;
-  Node field(std::string_view name) const {
-    return wrap(ts_node_child_by_field_name(node_, name.data(), static_cast<uint32_t>(name.size())));
-  }
-  uint32_t childCount() const { return ts_node_child_count(node_); }
-  Node child(uint32_t i) const { return wrap(ts_node_child(node_, i)); }
-  uint32_t namedChildCount() const { return ts_node_named_child_count(node_); }
-  Node namedChild(uint32_t i) const { return wrap(ts_node_named_child(node_, i)); }
-  Node nextSibling() const { return wrap(ts_node_next_sibling(node_)); }
-  Node prevSibling() const { return wrap(ts_node_prev_sibling(node_)); }
-  Node nextNamedSibling() const { return wrap(ts_node_next_named_sibling(node_)); }
-  Node prevNamedSibling() const { return wrap(ts_node_prev_named_sibling(node_)); }
-  /// The field name under which child `i` hangs off this node, or "" if none.
-  std::string_view fieldNameOfChild(uint32_t i) const {
-    const char* name = ts_node_field_name_for_child(node_, i);
-    return name ? name : "";
-  }
+  Node field(std::string_view name) const;
+  uint32_t childCount() const;
+  Node child(uint32_t i) const;
+  uint32_t namedChildCount() const;
+  Node namedChild(uint32_t i) const;
+  Node nextSibling() const;
+  Node prevSibling() const;
+  Node nextNamedSibling() const;
+  Node prevNamedSibling() const;
+  /// The field name under which this node hangs off its parent, or "" if none.
+  std::string_view fieldName() const;
 
   std::vector<Node> children() const;
   /// Named children that are not comments.
   std::vector<Node> namedChildren() const;
-  /// All children under a field name (e.g. several `attribute_item`s are not fields, but
-  /// `arguments` of a call may repeat).
+  /// All children under a field name (`arguments` of a call may repeat).
   std::vector<Node> fieldChildren(std::string_view name) const;
-  bool isComment() const { return is("line_comment") || is("block_comment"); }
 
-  friend bool operator==(const Node& a, const Node& b) { return ts_node_eq(a.node_, b.node_); }
-  TSNode raw() const { return node_; }
-  std::string_view source() const { return text_; }
+  friend bool operator==(const Node& a, const Node& b) { return a.tree_ == b.tree_ && a.index_ == b.index_; }
+  TSNode raw() const;
+  std::string_view source() const;
   const SyntaxTree* tree() const { return tree_; }
+  /// Position in the tree's pre-order: unique per node, and ancestors come first.
+  uint32_t index() const { return index_; }
 
  private:
-  Node wrap(TSNode n) const { return Node(n, text_, tree_); }
-  TSNode node_{};
-  std::string_view text_;
+  Node at(uint32_t index) const;
   const SyntaxTree* tree_ = nullptr;
+  uint32_t index_ = 0;
 };
 
 /// Owns a parsed Rust file. The text must stay alive and unchanged while the tree is used.
@@ -86,68 +82,43 @@ class SyntaxTree {
   SyntaxTree(const SyntaxTree&) = delete;
   SyntaxTree& operator=(const SyntaxTree&) = delete;
 
-  Node root() const;
+  Node root() const { return Node(this, 0); }
   std::string_view text() const { return text_; }
   bool hasError() const { return root().hasError(); }
   /// Byte ranges of ERROR and MISSING nodes, so edits near them can be refused.
   std::vector<std::pair<uint32_t, uint32_t>> errorRanges() const;
-  /// The parent of `node` (a node of this tree), from links gathered in one walk on first use.
-  TSNode parentOf(TSNode node) const;
+  /// The node of this tree that `node` (from tree-sitter's own API) is.
+  Node nodeFor(TSNode node) const;
+  /// tree-sitter's own tree, for its API (e.g. printing).
+  const TSTree* raw() const { return tree_; }
 
-  /// Every node in pre-order, with its parent's index and the index just past its subtree: every
-  /// rule walks the whole tree, and an array is much cheaper to walk than a tree cursor.
+  static constexpr uint32_t kNone = UINT32_MAX;
   struct FlatNode {
     TSNode node;
-    uint32_t parent;
-    uint32_t subtreeEnd;
+    uint32_t parent;       // kNone for the root
+    uint32_t prevSibling;  // kNone for a first child
+    uint32_t subtreeEnd;   // the index just past this node's subtree
+    TSSymbol symbol;
+    TSFieldId field;       // 0: no field
   };
-  const std::vector<FlatNode>& flat() const;
-  /// The index of `node` in flat(), or UINT32_MAX if it is not a node of this tree.
-  uint32_t indexOf(TSNode node) const;
+  /// Every node in pre-order.
+  const std::vector<FlatNode>& flat() const { return flat_; }
 
  private:
-  SyntaxTree(TSTree* tree, std::string_view text) : tree_(tree), text_(text) {}
-  struct NodeKey {
-    const void* id;
-    uint32_t begin;
-    bool operator==(const NodeKey& o) const { return id == o.id && begin == o.begin; }
-  };
-  struct NodeKeyHash {
-    size_t operator()(const NodeKey& k) const { return std::hash<const void*>()(k.id) ^ (size_t(k.begin) << 1); }
-  };
+  SyntaxTree(TSTree* tree, std::string_view text);
   TSTree* tree_;
   std::string_view text_;
-  void buildFlat() const;
-  mutable std::once_flag flatBuilt_;
-  mutable std::vector<FlatNode> flat_;
-  mutable std::unordered_map<NodeKey, uint32_t, NodeKeyHash> index_;
+  std::vector<FlatNode> flat_;
 };
 
 /// Calls `visit(node)` for every node in pre-order; if it returns false the node's children are
 /// skipped. Iterative, so 5,000-deep nesting does not exhaust the stack.
 template <typename Visit>
 void walk(Node root, Visit&& visit) {
-  std::string_view text = root.source();
-  if (const SyntaxTree* tree = root.tree(); tree && !root.isNull()) {
-    uint32_t i = tree->indexOf(root.raw());
-    if (i != UINT32_MAX) {
-      const auto& nodes = tree->flat();
-      for (uint32_t end = nodes[i].subtreeEnd; i < end;)
-        i = visit(Node(nodes[i].node, text, tree)) ? i + 1 : nodes[i].subtreeEnd;
-      return;
-    }
-  }
-  TSTreeCursor cursor = ts_tree_cursor_new(root.raw());
-  for (;;) {
-    bool descend = visit(Node(ts_tree_cursor_current_node(&cursor), text, root.tree()));
-    if (descend && ts_tree_cursor_goto_first_child(&cursor)) continue;
-    while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
-      if (!ts_tree_cursor_goto_parent(&cursor)) {
-        ts_tree_cursor_delete(&cursor);
-        return;
-      }
-    }
-  }
+  if (root.isNull()) return;
+  const auto& nodes = root.tree()->flat();
+  for (uint32_t i = root.index(), end = nodes[i].subtreeEnd; i < end;)
+    i = visit(Node(root.tree(), i)) ? i + 1 : nodes[i].subtreeEnd;
 }
 
 }  // namespace corofix

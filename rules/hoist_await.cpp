@@ -469,10 +469,10 @@ void boundNames(Node pattern, std::set<std::string, std::less<>>& names) {
     if ((n.is("identifier") || n.is("shorthand_field_identifier")) && !startsUpper(n.text()))
       names.insert(std::string(n.text()));
     if (n.is("scoped_identifier")) continue;
-    for (uint32_t i = 0; i < n.childCount(); ++i) {
+    for (Node c : n.children()) {
       // Not the guard (`condition`), nor the path in `Some(x)` / `Point { x }` (`type`).
-      std::string_view field = n.fieldNameOfChild(i);
-      if (field != "condition" && field != "type") pending.push_back(n.child(i));
+      std::string_view field = c.fieldName();
+      if (field != "condition" && field != "type") pending.push_back(c);
     }
   }
 }

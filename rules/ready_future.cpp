@@ -229,7 +229,7 @@ struct FileFacts {
       }
       if (k == "use_declaration" || k == "struct_item" || k == "enum_item" || k == "union_item" || k == "trait_item" ||
           k == "type_item")
-        if (auto name = futureBinding(n); name && isScope(n.parent())) futureNames.emplace(n.parent().raw().id, *name);
+        if (auto name = futureBinding(n); name && isScope(n.parent())) futureNames.emplace(n.parent().index(), *name);
       if (k == "macro_definition") {
         std::string name(textOf(n.field("name")));
         macroRules.insert(name);
@@ -246,7 +246,7 @@ struct FileFacts {
   bool rcWeakImported = false;  // `Weak` may mean `std::rc::Weak`
   // This file's `macro_rules!`; those whose expansion has `.await`; those whose has `return` or `?`.
   std::set<std::string, std::less<>> macroRules, awaitingMacroRules, returningMacroRules;
-  std::map<const void*, std::string> futureNames;  // scope -> how `Future` is written there, where bound
+  std::map<uint32_t, std::string> futureNames;  // scope (Node::index) -> how `Future` is written there, where bound
 };
 
 class TypeFacts {
@@ -878,7 +878,7 @@ std::optional<Problem> noValue(const Candidate& c) {
 std::string futurePath(Node fnItem, Edition edition, const FileFacts& file) {
   for (Node scope = fnItem.parent(); scope; scope = scope.parent()) {
     if (!isScope(scope)) continue;
-    if (auto bound = file.futureNames.find(scope.raw().id); bound != file.futureNames.end()) return bound->second;
+    if (auto bound = file.futureNames.find(scope.index()); bound != file.futureNames.end()) return bound->second;
     if (!scope.is("block")) break;  // a module does not see its parent's imports
   }
   return edition >= Edition::E2024 ? "Future" : "core::future::Future";

@@ -332,9 +332,8 @@ TEST(RelevantRanges, SkipsPlainFnsWithTheirAttributesAndKeepsAsyncOnes) {
       "impl S {\n    pub fn method(&self) -> u8 { b'}' as u8 }\n    fn awaits(&self) { let _ = async { f().await }; }\n"
       "    fn declared(&self);\n}\n"
       "fn outer() { fn inner() {} }\n";
-  auto ranges = plainFunctionRanges(text);
   std::vector<std::string_view> skipped;
-  for (auto r : ranges) skipped.push_back(std::string_view(text).substr(r.begin, r.end - r.begin));
+  for (auto fn : plainFunctions(text)) skipped.push_back(std::string_view(text).substr(fn.item.begin, fn.item.end - fn.item.begin));
   ASSERT_EQ(skipped.size(), 3u);
   EXPECT_EQ(skipped[0].substr(0, 9), "#[inline]");
   EXPECT_EQ(skipped[0].substr(skipped[0].size() - 3), "c }");
@@ -343,14 +342,22 @@ TEST(RelevantRanges, SkipsPlainFnsWithTheirAttributesAndKeepsAsyncOnes) {
 }
 
 TEST(RelevantRanges, GivesUpOnWhatItCannotTokenize) {
-  EXPECT_TRUE(plainFunctionRanges("fn f() { let s = \"unterminated; }").empty());
-  EXPECT_TRUE(plainFunctionRanges("fn f() { ( }").empty());
+  EXPECT_TRUE(plainFunctions("fn f() { let s = \"unterminated; }").empty());
+  EXPECT_TRUE(plainFunctions("fn f() { ( }").empty());
+}
+
+TEST(RelevantRanges, APlainFnsLeadingCommentsAreSkippedWithIt) {
+  std::string text = "use a::b; // keeps\n/// docs\n/* more */\n#[inline]\nfn plain() {}\n";
+  auto fns = plainFunctions(text);
+  ASSERT_EQ(fns.size(), 1u);
+  EXPECT_EQ(std::string_view(text).substr(fns[0].item.begin, 9), "#[inline]");
+  EXPECT_EQ(std::string_view(text).substr(fns[0].commentsBegin), " // keeps\n/// docs\n/* more */\n#[inline]\nfn plain() {}\n");
 }
 
 TEST(RelevantRanges, SkippingParseKeepsOffsetsAndTheRestOfTheTree) {
   std::string text = "fn plain() -> u8 { 1 }\n#[test]\nfn also() {}\nasync fn kept() -> u8 { 2 }\n";
   std::vector<std::pair<uint32_t, uint32_t>> skip;
-  for (auto r : plainFunctionRanges(text)) skip.emplace_back(r.begin, r.end);
+  for (auto fn : plainFunctions(text)) skip.emplace_back(fn.commentsBegin, fn.item.end);
   ASSERT_EQ(skip.size(), 2u);
   auto tree = SyntaxTree::parseRustSkipping(text, skip);
   EXPECT_FALSE(tree->hasError());
