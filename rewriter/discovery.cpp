@@ -75,9 +75,23 @@ std::vector<std::string> walkFiles(const std::string& dir) {
 
 }  // namespace
 
+namespace {
+llvm::StringRef extensionOf(std::string_view file) { return path::extension(llvm::StringRef(file.data(), file.size())); }
+}  // namespace
+
+bool isCppTranslationUnit(std::string_view file) {
+  llvm::StringRef ext = extensionOf(file);
+  return ext == ".cpp" || ext == ".cc" || ext == ".cxx" || ext == ".c++";
+}
+
+bool isCppHeader(std::string_view file) {
+  llvm::StringRef ext = extensionOf(file);
+  return ext == ".h" || ext == ".hpp" || ext == ".hh" || ext == ".hxx";
+}
+
 std::optional<Language> languageOf(std::string_view file) {
-  llvm::StringRef ext = path::extension(llvm::StringRef(file.data(), file.size()));
-  if (ext == ".rs") return Language::Rust;
+  if (extensionOf(file) == ".rs") return Language::Rust;
+  if (isCppTranslationUnit(file) || isCppHeader(file)) return Language::Cpp;
   return std::nullopt;
 }
 

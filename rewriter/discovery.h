@@ -13,6 +13,11 @@ namespace corofix {
 /// The language a path's extension says, if coro-fix handles it.
 std::optional<Language> languageOf(std::string_view path);
 
+/// A C++ source file by its extension (.cpp .cc .cxx .c++): a translation unit.
+bool isCppTranslationUnit(std::string_view path);
+/// A C++ header by its extension (.h .hpp .hh .hxx): analysed through the units that include it.
+bool isCppHeader(std::string_view path);
+
 struct Discovered {
   std::vector<std::string> files;  // sources to process, absolute, sorted, unique
   std::vector<std::pair<std::string, std::string>> skipped;  // path, reason

@@ -8,7 +8,9 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ThreadPool.h"
+#include "rewriter/cpp_frontend.h"
 #include "rewriter/discovery.h"
+#include "rewriter/fixes.h"
 #include "rewriter/relevant_ranges.h"
 #include "rewriter/rust_analysis.h"
 #include "rewriter/suppression.h"
@@ -34,20 +36,6 @@ std::unique_ptr<SyntaxTree> parseRelevant(std::string_view text, const std::stri
   return tree;
 }
 
-bool wouldApply(const Fix& fix, const RunOptions& options) {
-  return fix.applicability == Applicability::Safe ||
-         (fix.applicability == Applicability::Unsafe && options.unsafeFixes);
-}
-
-std::string displayPath(const std::string& absolute) {
-  llvm::SmallString<256> cwd;
-  if (!llvm::sys::fs::current_path(cwd)) {
-    llvm::StringRef path(absolute);
-    if (path.consume_front(cwd) && path.consume_front("/")) return path.str();
-  }
-  return absolute;
-}
-
 /// One pass's findings, placed and filtered by configuration and suppression comments.
 std::vector<ReportedFinding> runRules(const FileResult& result, std::string_view text, const SyntaxTree& tree,
                                       const FileContext& context, const Config& config,
@@ -58,17 +46,9 @@ std::vector<ReportedFinding> runRules(const FileResult& result, std::string_view
   RuleInput input{result.path, text, tree, context, config.options};
   for (const Rule* rule : rules) {
     if (rule->language() != Language::Rust || !config.checks.contains(rule->id())) continue;
-    for (Finding& finding : static_cast<const RustRule*>(rule)->check(input)) {
-      uint32_t line = lines.line(finding.range.begin);
-      if (suppressions.suppresses(finding.check, line)) continue;
-      ReportedFinding reported;
-      reported.line = line;
-      reported.column = lines.column(finding.range.begin);
-      reported.sourceLine = std::string(lines.lineText(line));
-      reported.isError = config.warningsAsErrors.contains(finding.check);
-      reported.finding = std::move(finding);
-      out.push_back(std::move(reported));
-    }
+    for (Finding& finding : static_cast<const RustRule*>(rule)->check(input))
+      if (auto reported = placeFinding(std::move(finding), lines, suppressions, config))
+        out.push_back(std::move(*reported));
   }
   std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return a.finding.range.begin < b.finding.range.begin;
@@ -90,15 +70,6 @@ std::vector<TextRange> rangesNearErrors(const SyntaxTree& tree) {
   return out;
 }
 
-bool touchesAny(const Fix& fix, const std::vector<TextRange>& ranges) {
-  for (const auto& edit : fix.edits)
-    for (const auto& range : ranges)
-      if (edit.range.overlaps(range) || (edit.range.begin == edit.range.end && range.begin <= edit.range.begin &&
-                                         edit.range.begin < range.end))
-        return true;
-  return false;
-}
-
 /// Every comment's range, in order, so each fix's check is a binary search.
 std::vector<TextRange> commentRanges(const SyntaxTree& tree) {
   std::vector<TextRange> out;
@@ -107,58 +78,6 @@ std::vector<TextRange> commentRanges(const SyntaxTree& tree) {
     return true;
   });
   return out;
-}
-
-/// A fix must keep every comment of the text it replaces (rules place them; this enforces it).
-bool dropsComment(const Fix& fix, std::string_view text, const std::vector<TextRange>& comments) {
-  std::string replacements;
-  for (const auto& edit : fix.edits) replacements += edit.replacement;
-  for (const auto& edit : fix.edits) {
-    auto it = std::lower_bound(comments.begin(), comments.end(), edit.range.begin,
-                               [](const TextRange& c, uint32_t offset) { return c.begin < offset; });
-    for (; it != comments.end() && it->end <= edit.range.end; ++it)
-      if (replacements.find(text.substr(it->begin, it->end - it->begin)) == std::string::npos) return true;
-  }
-  return false;
-}
-
-/// The edits accepted so far in a pass; a fix is accepted whole or not at all.
-class AcceptedEdits {
- public:
-  /// Adds all of `fix`'s edits unless one overlaps (or inserts at the same point as) an accepted one.
-  bool add(const Fix& fix) {
-    for (const auto& edit : fix.edits)
-      if (overlaps(edit.range)) return false;
-    for (const auto& edit : fix.edits) ranges_.emplace(edit.range.begin, edit.range.end);
-    return true;
-  }
-
- private:
-  bool overlaps(TextRange range) const {
-    auto next = ranges_.lower_bound(range.begin);
-    if (next != ranges_.end() && (next->first < range.end || next->first == range.begin)) return true;
-    if (next == ranges_.begin()) return false;
-    return std::prev(next)->second > range.begin;
-  }
-  std::multimap<uint32_t, uint32_t> ranges_;
-};
-
-std::optional<std::string> applyFixes(std::string_view text, const std::vector<const Fix*>& fixes,
-                                      const std::string& path) {
-  clang::tooling::Replacements replacements;
-  for (const Fix* fix : fixes)
-    for (const auto& edit : fix->edits)
-      if (auto error = replacements.add(clang::tooling::Replacement(path, edit.range.begin,
-                                                                    edit.range.end - edit.range.begin, edit.replacement))) {
-        llvm::consumeError(std::move(error));
-        return std::nullopt;
-      }
-  auto applied = clang::tooling::applyAllReplacements(llvm::StringRef(text.data(), text.size()), replacements);
-  if (!applied) {
-    llvm::consumeError(applied.takeError());
-    return std::nullopt;
-  }
-  return *applied;
 }
 
 size_t errorCount(std::string_view text) { return SyntaxTree::parseRust(text)->errorRanges().size(); }
@@ -174,23 +93,7 @@ void processFile(FileResult& result, std::unique_ptr<SyntaxTree> parsed, const F
     last = runRules(result, text, *tree, context, config, rules);
     std::vector<TextRange> nearErrors = rangesNearErrors(*tree);
     std::vector<TextRange> comments = commentRanges(*tree);
-    AcceptedEdits accepted;
-    std::vector<size_t> selected;
-    for (size_t i = 0; i < last.size(); ++i) {
-      ReportedFinding& f = last[i];
-      const Fix& fix = f.finding.fix;
-      if (fix.applicability == Applicability::Unavailable) f.outcome = Outcome::NoFix;
-      else if (!wouldApply(fix, options)) f.outcome = Outcome::NeedsUnsafeFixes;
-      else if (touchesAny(fix, nearErrors)) f.outcome = Outcome::NearParseError;
-      else if (dropsComment(fix, text, comments)) {
-        f.outcome = Outcome::NoFix;
-        f.finding.fix.reason = "internal: the fix would delete a comment, so it was not applied";
-      } else if (options.mode == RunMode::Check) f.outcome = Outcome::Fixable;
-      else if (accepted.add(fix)) {
-        f.outcome = Outcome::Applied;
-        selected.push_back(i);
-      } else f.outcome = Outcome::Conflict;
-    }
+    std::vector<size_t> selected = selectFixes(last, text, comments, nearErrors, options);
     if (pass == 0) result.findings = last;
     if (selected.empty()) break;
 
@@ -266,6 +169,7 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
   std::vector<Work> work;
   results.reserve(discovered.files.size());
   for (const auto& file : discovered.files) {
+    if (languageOf(file) != Language::Rust) continue;
     std::string error;
     auto config = configs.forFile(file, error);
     if (config && ConfigResolver::isExcluded(*config, file)) continue;
@@ -283,7 +187,7 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
     if (indexes.count(w.root)) continue;
     CalleeIndex* index = &indexes[w.root];
     for (const auto& file : discoverSources({w.root}).files)
-      if (!processed.count(file)) indexOnly.emplace_back(file, index);
+      if (!processed.count(file) && languageOf(file) == Language::Rust) indexOnly.emplace_back(file, index);
   }
 
   llvm::ThreadPool pool(llvm::hardware_concurrency(options.jobs));
@@ -329,14 +233,18 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
       PathOrigins origins(*w.tree);
       FileContext context{editionFor(w.file), &indexes.at(w.root), &origins};
       processFile(result, std::move(w.tree), context, w.config, options, rules);
-      if (options.mode != RunMode::Apply || !result.changed()) return;
-      std::string error = writeFileAtomically(w.file, result.source->toDisk(result.fixedText));
-      if (!error.empty()) result.internalError = "not written: " + error;
+      writeIfApplying(result, w.file, options);
     });
   }
   pool.wait();
-  run.filesScanned = results.size();
+
+  std::vector<const CppRule*> cppRules;
+  for (const auto& rule : allRules())
+    if (rule->language() == Language::Cpp) cppRules.push_back(static_cast<const CppRule*>(rule.get()));
+  std::vector<FileResult> cppResults = processCppFiles(discovered.files, configs, options, cppRules);
+  run.filesScanned = results.size() + cppResults.size();
   for (auto& r : results) run.files.push_back(std::move(r));
+  for (auto& r : cppResults) run.files.push_back(std::move(r));
   return run;
 }
 

@@ -1,4 +1,5 @@
 // coro-fix [options] <path>...: finds coroutine bloat and rewrites it away.
+#include <algorithm>
 #include <cstdlib>
 #include <optional>
 #include <string_view>
@@ -9,6 +10,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
+#include "rewriter/compile_commands.h"
 #include "rewriter/driver.h"
 #include "rewriter/output.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
@@ -20,7 +22,10 @@ using namespace corofix;
 namespace {
 cl::OptionCategory category("coro-fix options");
 
-cl::list<std::string> paths(cl::Positional, cl::desc("<path>..."), cl::cat(category));
+cl::list<std::string> paths(cl::Positional, cl::desc("<path>... [-- <compiler flags>]"), cl::cat(category));
+cl::opt<std::string> buildPath("p", cl::desc("C++: the build directory holding compile_commands.json (default: the "
+                                             "first one found walking up from each file)"),
+                               cl::value_desc("build-dir"), cl::cat(category));
 cl::opt<bool> apply("apply", cl::desc("Write the safe fixes to the files"), cl::cat(category));
 cl::alias fix("fix", cl::desc("Alias for --apply"), cl::aliasopt(apply), cl::NotHidden);
 cl::opt<bool> unsafeFixes("unsafe-fixes",
@@ -60,18 +65,40 @@ int usageError(const std::string& message) {
 int printChecks() {
   GlobList enabled("*");
   enabled.append(checks);
-  for (const auto& rule : allRules())
-    if (enabled.contains(rule->id())) llvm::outs() << llvm::formatv("  {0,-24} {1}\n", rule->id(), rule->summary());
+  for (const CheckHalves& check : allChecks()) {
+    if (!enabled.contains(check.first->id())) continue;
+    std::string languages;
+    for (Language language : check.languages) languages += (languages.empty() ? "" : ", ") + std::string(languageName(language));
+    llvm::outs() << llvm::formatv("  {0,-24} {1,-10} {2}\n", check.first->id(), languages, check.first->summary());
+  }
   return kClean;
+}
+
+/// Each check id once, for messages.
+std::string knownChecks() {
+  std::string known;
+  for (const CheckHalves& check : allChecks()) known += " " + std::string(check.first->id());
+  return "known checks:" + known;
+}
+
+/// The first glob of --checks that enables nothing (a typo), if any; `-glob`s only remove.
+std::optional<std::string> globMatchingNoCheck(llvm::StringRef spec) {
+  llvm::SmallVector<llvm::StringRef> globs;
+  spec.split(globs, ',', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef glob : globs) {
+    glob = glob.trim();
+    if (glob.empty() || glob.startswith("-")) continue;
+    GlobList one(glob);
+    auto checks = allChecks();
+    if (std::none_of(checks.begin(), checks.end(), [&](const CheckHalves& c) { return one.contains(c.first->id()); }))
+      return glob.str();
+  }
+  return std::nullopt;
 }
 
 int printExplanation() {
   auto doc = ruleDoc(explain);
-  if (!doc) {
-    std::string known;
-    for (const auto& rule : allRules()) known += " " + std::string(rule->id());
-    return usageError("no check named '" + explain + "'; known checks:" + known);
-  }
+  if (!doc) return usageError("no check named '" + explain + "'; " + knownChecks());
   llvm::outs() << *doc;
   return kClean;
 }
@@ -87,15 +114,24 @@ int printSyntax() {
   return kClean;
 }
 
+/// Takes what follows `--` off `args`: the compiler flags for C++ files without a compile command.
+std::optional<std::vector<std::string>> takeCompilerFlags(std::vector<const char*>& args) {
+  auto separator = std::find_if(args.begin(), args.end(), [](const char* arg) { return std::string_view(arg) == "--"; });
+  if (separator == args.end()) return std::nullopt;
+  std::vector<std::string> flags(separator + 1, args.end());
+  args.erase(separator, args.end());
+  return flags;
+}
+
 /// LLVM registers its own boolean `--color`, so ours (auto|always|never) is taken out of argv
 /// before LLVM parses it. Returns the remaining arguments, or nullopt on a bad value.
-std::optional<std::vector<const char*>> takeColorOption(int argc, char** argv, bool& color) {
+std::optional<std::vector<const char*>> takeColorOption(const std::vector<const char*>& argv, bool& color) {
   std::string_view value = "auto";
   std::vector<const char*> rest;
-  for (int i = 0; i < argc; ++i) {
+  for (size_t i = 0; i < argv.size(); ++i) {
     std::string_view arg = argv[i];
     if (arg == "--color" || arg == "-color") {
-      if (i + 1 >= argc) return std::nullopt;
+      if (i + 1 >= argv.size()) return std::nullopt;
       value = argv[++i];
     } else if (arg.substr(0, 8) == "--color=" || arg.substr(0, 7) == "-color=") {
       value = arg.substr(arg.find('=') + 1);
@@ -124,13 +160,19 @@ int exitStatus(const RunResult& result, RunMode mode) {
 int main(int argc, char** argv) {
   cl::SetVersionPrinter([](llvm::raw_ostream& out) { out << "coro-fix " CORO_FIX_VERSION "\n"; });
   cl::HideUnrelatedOptions(category);
+  std::vector<const char*> arguments(argv, argv + argc);
+  std::optional<std::vector<std::string>> compilerFlags = takeCompilerFlags(arguments);
   bool color = false;
-  auto args = takeColorOption(argc, argv, color);
+  auto args = takeColorOption(arguments, color);
   if (!args) return usageError("--color takes auto, always or never");
   cl::ParseCommandLineOptions(static_cast<int>(args->size()), args->data(),
                               "coro-fix: finds the hidden cost of coroutines and rewrites it away.\n\n"
                               "  Checks by default; --apply writes the safe fixes, --diff shows them.\n"
                               "  --color=auto|always|never: colored output (auto honours NO_COLOR).\n"
+                              "  C++ files are parsed with Clang: their compile command comes from\n"
+                              "  compile_commands.json (-p, or found above each file), else from the flags\n"
+                              "  after `--`, e.g. `coro-fix src -- -std=c++20 -Iinclude`. Headers are\n"
+                              "  analysed through the files that include them; only the given paths are edited.\n"
                               "  Exit status: 0 clean, 1 findings remain, 2 usage or internal error.\n");
   auto logger = spdlog::stderr_color_mt("coro-fix");
   spdlog::set_default_logger(logger);
@@ -141,6 +183,7 @@ int main(int argc, char** argv) {
 
   if (!dumpSyntax.empty()) return printSyntax();
   if (!explain.empty()) return printExplanation();
+  if (auto typo = globMatchingNoCheck(checks)) return usageError("--checks: '" + *typo + "' matches no check; " + knownChecks());
   if (listChecks) return printChecks();
   if (paths.empty()) return usageError("no paths given");
   if (apply && diff) return usageError("--apply and --diff cannot be combined (--diff writes nothing)");
@@ -151,6 +194,12 @@ int main(int argc, char** argv) {
   options.jobs = jobs;
   options.configFile = configFile;
   options.checks = checks;
+  options.buildPath = buildPath;
+  options.compilerFlags = compilerFlags;
+  if (!buildPath.empty()) {
+    std::string problem = CompileCommands::problemWithBuildPath(buildPath);
+    if (!problem.empty()) return usageError("-p " + buildPath + ": " + problem);
+  }
   if (!configFile.empty() && !llvm::sys::fs::exists(configFile))
     return usageError("--config-file " + configFile + ": no such file");
 

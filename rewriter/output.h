@@ -11,7 +11,7 @@ struct OutputOptions { RunMode mode = RunMode::Check; bool unsafeFixes = false; 
 /// clang-tidy style diagnostics on `out`, then (unless quiet) the summary on `summary`.
 void printText(const RunResult& run, const OutputOptions& options, llvm::raw_ostream& out, llvm::raw_ostream& summary);
 void printJson(const RunResult& run, const OutputOptions& options, llvm::raw_ostream& out);
-/// SARIF 2.1.0 as GitHub code scanning accepts it; rules listed from allRules().
+/// SARIF 2.1.0 as GitHub code scanning accepts it; each linked-in check listed once (allChecks()).
 void printSarif(const RunResult& run, const OutputOptions& options, llvm::raw_ostream& out);
 /// The YAML clang-apply-replacements reads (clang-tidy --export-fixes format): first-pass fixes of the
 /// findings whose fix the run would apply (safe, or unsafe with options.unsafeFixes), offsets on disk bytes.

@@ -1,4 +1,4 @@
-// SARIF 2.1.0 as GitHub code scanning reads it: one run, every linked-in rule in
+// SARIF 2.1.0 as GitHub code scanning reads it: one run, every linked-in check (once) in
 // tool.driver.rules, one result per finding with a line-hash fingerprint, and the fix as a SARIF
 // fix where this run leaves it to the user (not yet written to disk).
 #include <algorithm>
@@ -143,12 +143,12 @@ Value ruleJson(std::string_view id, const Rule* rule) {
                 {"defaultConfiguration", Object{{"level", "warning"}}}};
 }
 
-/// tool.driver.rules: every linked-in rule, then any check a finding names that is not linked in,
+/// tool.driver.rules: every linked-in check once, then any check a finding names that is not linked in,
 /// so that every result has a ruleIndex.
 class RuleTable {
  public:
   explicit RuleTable(const RunResult& run) {
-    for (const auto& rule : allRules()) add(rule->id(), rule.get());
+    for (const CheckHalves& check : allChecks()) add(check.first->id(), check.first);
     for (const FileResult& file : run.files)
       for (const ReportedFinding& reported : file.findings)
         if (!index_.count(reported.finding.check)) add(reported.finding.check, nullptr);

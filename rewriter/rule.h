@@ -110,6 +110,15 @@ class RustRule : public Rule {
 
 /// Every linked-in rule, in id order (a check with both halves appears twice: Rust, then C++).
 const std::vector<std::unique_ptr<Rule>>& allRules();
+/// A check as lists show it (--list-checks, SARIF): its first half and every language it has a half for.
+struct CheckHalves {
+  const Rule* first;
+  std::vector<Language> languages;
+};
+/// Every linked-in check once, in id order.
+std::vector<CheckHalves> allChecks();
+/// "Rust", "C++".
+std::string_view languageName(Language language);
 /// A half of check `id`, or null.
 const Rule* findRule(std::string_view id, Language language);
 /// The Rust half of check `id`, or null.

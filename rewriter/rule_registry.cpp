@@ -24,6 +24,17 @@ bool detail::registerRule(std::unique_ptr<Rule> rule) {
 
 const std::vector<std::unique_ptr<Rule>>& allRules() { return registry(); }
 
+std::vector<CheckHalves> allChecks() {
+  std::vector<CheckHalves> checks;
+  for (const auto& rule : registry()) {
+    if (checks.empty() || checks.back().first->id() != rule->id()) checks.push_back({rule.get(), {}});
+    checks.back().languages.push_back(rule->language());
+  }
+  return checks;
+}
+
+std::string_view languageName(Language language) { return language == Language::Rust ? "Rust" : "C++"; }
+
 const Rule* findRule(std::string_view id, Language language) {
   for (const auto& rule : registry())
     if (rule->id() == id && rule->language() == language) return rule.get();

@@ -85,6 +85,30 @@ uint32_t SourceFile::diskOffset(uint32_t offset) const {
   return offset + shift;
 }
 
+uint32_t SourceFile::textOffset(uint32_t diskOffset) const {
+  uint32_t shift = bom_ ? kBom.size() : 0;
+  if (diskOffset <= shift) return 0;
+  uint32_t offset = diskOffset - shift;
+  if (!crlf_) return std::min<uint32_t>(offset, text_.size());
+  // Each '\n' of the text stands for two bytes on disk; walk until the disk offset is reached.
+  uint32_t disk = 0, text = 0;
+  for (; text < text_.size(); ++text) {
+    uint32_t width = text_[text] == '\n' ? 2 : 1;
+    if (disk + width > offset) return text;
+    disk += width;
+  }
+  return text;
+}
+
+std::string displayPath(const std::string& absolute) {
+  llvm::SmallString<256> cwd;
+  if (!llvm::sys::fs::current_path(cwd)) {
+    llvm::StringRef path(absolute);
+    if (path.consume_front(cwd) && path.consume_front("/")) return path.str();
+  }
+  return absolute;
+}
+
 LineIndex::LineIndex(std::string_view text) : text_(text) {
   starts_.push_back(0);
   for (uint32_t i = 0; i < text.size(); ++i)

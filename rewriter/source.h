@@ -24,6 +24,9 @@ class SourceFile {
   std::string toDisk(std::string_view text) const;
   /// Maps an offset in the normalised text to the offset in the file on disk.
   uint32_t diskOffset(uint32_t offset) const;
+  /// The inverse: maps an offset in the file on disk (as Clang counts) to the normalised text. An
+  /// offset inside the BOM maps to 0, one on a CRLF's '\r' or '\n' to that line's '\n'.
+  uint32_t textOffset(uint32_t diskOffset) const;
   bool hasBom() const { return bom_; }
   bool usesCrlf() const { return crlf_; }
 
@@ -47,6 +50,9 @@ class LineIndex {
   std::string_view text_;
   std::vector<uint32_t> starts_;
 };
+
+/// `absolute` relative to the working directory when it lies under it, as outputs show paths.
+std::string displayPath(const std::string& absolute);
 
 /// Checks whether `bytes` are valid UTF-8.
 bool isValidUtf8(std::string_view bytes);

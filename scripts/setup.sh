@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debian_packages=(cmake ninja-build g++ git python3 clang-16 llvm-16-dev libclang-16-dev libclang-cpp16-dev
-                 libspdlog-dev googletest libgtest-dev)
+                 libspdlog-dev googletest libgtest-dev valgrind
+                 libasio-dev libasio-doc)  # asio's headers, and its C++20 coroutine examples for realworld.asio
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
