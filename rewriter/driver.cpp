@@ -24,13 +24,12 @@ bool mayContainAsync(std::string_view text) {
   return text.find("async") != std::string_view::npos || text.find("await") != std::string_view::npos;
 }
 
-/// Parses the parts of `text` a rule may look at (plain fns are skipped) and indexes its fns.
+/// Parses the parts of `text` a rule may look at (plain fns and comments are skipped) and indexes its fns.
 std::unique_ptr<SyntaxTree> parseRelevant(std::string_view text, const std::string& path, CalleeIndex& index) {
   std::vector<std::pair<uint32_t, uint32_t>> skip;
-  for (const PlainFunction& fn : plainFunctions(text)) {
-    skip.emplace_back(fn.commentsBegin, fn.item.end);
-    index.addUnparsedFile(path, text, fn.item.begin, fn.item.end);
-  }
+  SkippableText skippable = skippableText(text);
+  for (TextRange fn : skippable.plainFunctions) index.addUnparsedFile(path, text, fn.begin, fn.end);
+  for (TextRange range : skippable.ranges) skip.emplace_back(range.begin, range.end);
   auto tree = SyntaxTree::parseRustSkipping(text, skip);
   index.addParsedFile(path, *tree);
   return tree;

@@ -1,6 +1,8 @@
 #include "rewriter/relevant_ranges.h"
 
+#include <algorithm>
 #include <cctype>
+#include <iterator>
 
 namespace corofix {
 namespace {
@@ -112,23 +114,48 @@ class Scanner {
  public:
   Scanner(std::string_view text, const std::vector<Token>& tokens) : s_(text), t_(tokens) {}
 
-  bool run(std::vector<PlainFunction>& out) {
+  bool run(SkippableText& out) {
     if (!matchBrackets()) return false;
+    std::vector<std::pair<size_t, size_t>> fns;  // first and last token of each fn, in order
     for (size_t i = 0; i < t_.size(); ++i) {
       if (!isWord(i, "fn") || i + 1 >= t_.size() || t_[i + 1].kind != Kind::Identifier) continue;
       size_t body = bodyOpen(i);
       if (body == kNone) continue;
       size_t start = itemStart(i), close = match_[body];
       std::string_view item = s_.substr(t_[start].begin, t_[close].end - t_[start].begin);
-      if (item.find("async") == std::string_view::npos && item.find("await") == std::string_view::npos)
-        out.push_back({{t_[start].begin, t_[close].end}, start == 0 ? 0 : t_[start - 1].end});
+      if (item.find("async") == std::string_view::npos && item.find("await") == std::string_view::npos) {
+        out.plainFunctions.push_back({t_[start].begin, t_[close].end});
+        out.ranges.push_back({gapBegin(start), t_[close].end});
+      }
+      fns.emplace_back(start, close);
       i = close;  // outermost only: a kept fn's nested items stay parsed with it
     }
+    addCommentGaps(fns, out.ranges);
     return true;
   }
 
  private:
   static constexpr size_t kNone = static_cast<size_t>(-1);
+
+  /// Where the whitespace and comments before token `i` begin.
+  uint32_t gapBegin(size_t i) const { return i == 0 ? 0 : t_[i - 1].end; }
+
+  /// Adds each gap between tokens that holds a comment, unless it lies inside a fn or just before
+  /// one: a kept fn keeps those, a plain fn's range already covers them. Keeps `ranges` sorted.
+  void addCommentGaps(const std::vector<std::pair<size_t, size_t>>& fns, std::vector<TextRange>& ranges) const {
+    std::vector<TextRange> gaps;
+    auto fn = fns.begin();
+    for (size_t next = 0; next <= t_.size(); ++next) {
+      while (fn != fns.end() && fn->second < next) ++fn;
+      if (fn != fns.end() && fn->first <= next) continue;  // inside a fn, or just before its first token
+      uint32_t begin = gapBegin(next), end = next == t_.size() ? uint32_t(s_.size()) : t_[next].begin;
+      if (s_.substr(begin, end - begin).find('/') != std::string_view::npos) gaps.push_back({begin, end});
+    }
+    std::vector<TextRange> merged;
+    std::merge(ranges.begin(), ranges.end(), gaps.begin(), gaps.end(), std::back_inserter(merged),
+               [](const TextRange& a, const TextRange& b) { return a.begin < b.begin; });
+    ranges = std::move(merged);
+  }
 
   bool isWord(size_t i, std::string_view word) const {
     return t_[i].kind == Kind::Identifier && text(i) == word;
@@ -196,9 +223,9 @@ class Scanner {
 
 }  // namespace
 
-std::vector<PlainFunction> plainFunctions(std::string_view text) {
+SkippableText skippableText(std::string_view text) {
   std::vector<Token> tokens;
-  std::vector<PlainFunction> out;
+  SkippableText out;
   if (!tokenize(text, tokens) || !Scanner(text, tokens).run(out)) return {};
   return out;
 }

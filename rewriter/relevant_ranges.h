@@ -1,5 +1,6 @@
-// Most of a large async crate is plain `fn`s that no rule looks into. A lexical pass finds them so
-// the parser can skip them: tree-sitter parses only the remaining ranges, with offsets unchanged.
+// Most of a large async crate is plain `fn`s and comments that no rule looks into. A lexical pass
+// finds them so the parser can skip them: tree-sitter parses only the remaining ranges, with
+// offsets unchanged.
 #pragma once
 #include <string_view>
 #include <vector>
@@ -8,17 +9,18 @@
 
 namespace corofix {
 
-struct PlainFunction {
-  /// The `fn` item, attributes and modifiers included.
-  TextRange item;
-  /// Where the comments just before it (its docs, often the bulk of a library) begin: the parser
-  /// skips them with the fn, since no rule reads a plain fn's comments.
-  uint32_t commentsBegin;
+struct SkippableText {
+  /// Sorted, disjoint byte ranges: each plain fn with the comments just before it (its docs, often
+  /// the bulk of a library), and every other run of comments outside the fns that are kept (a kept
+  /// fn's own comments, and those just before it, stay: fixes keep and move them).
+  std::vector<TextRange> ranges;
+  /// The plain fn items, attributes and modifiers included, for the callee index.
+  std::vector<TextRange> plainFunctions;
 };
 
-/// The `fn` items whose text contains neither `async` nor `await`, outermost only, in order. Empty
-/// when the lexer meets something it does not understand; skipping is an optimisation, never a
-/// requirement.
-std::vector<PlainFunction> plainFunctions(std::string_view text);
+/// A plain fn is one whose text contains neither `async` nor `await` (outermost fns only). Nothing
+/// is skippable when the lexer meets something it does not understand: skipping is an
+/// optimisation, never a requirement.
+SkippableText skippableText(std::string_view text);
 
 }  // namespace corofix

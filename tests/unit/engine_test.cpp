@@ -333,7 +333,7 @@ TEST(RelevantRanges, SkipsPlainFnsWithTheirAttributesAndKeepsAsyncOnes) {
       "    fn declared(&self);\n}\n"
       "fn outer() { fn inner() {} }\n";
   std::vector<std::string_view> skipped;
-  for (auto fn : plainFunctions(text)) skipped.push_back(std::string_view(text).substr(fn.item.begin, fn.item.end - fn.item.begin));
+  for (auto fn : skippableText(text).plainFunctions) skipped.push_back(std::string_view(text).substr(fn.begin, fn.end - fn.begin));
   ASSERT_EQ(skipped.size(), 3u);
   EXPECT_EQ(skipped[0].substr(0, 9), "#[inline]");
   EXPECT_EQ(skipped[0].substr(skipped[0].size() - 3), "c }");
@@ -342,22 +342,30 @@ TEST(RelevantRanges, SkipsPlainFnsWithTheirAttributesAndKeepsAsyncOnes) {
 }
 
 TEST(RelevantRanges, GivesUpOnWhatItCannotTokenize) {
-  EXPECT_TRUE(plainFunctions("fn f() { let s = \"unterminated; }").empty());
-  EXPECT_TRUE(plainFunctions("fn f() { ( }").empty());
+  EXPECT_TRUE(skippableText("fn f() { let s = \"unterminated; }").ranges.empty());
+  EXPECT_TRUE(skippableText("fn f() { ( }").ranges.empty());
 }
 
-TEST(RelevantRanges, APlainFnsLeadingCommentsAreSkippedWithIt) {
-  std::string text = "use a::b; // keeps\n/// docs\n/* more */\n#[inline]\nfn plain() {}\n";
-  auto fns = plainFunctions(text);
-  ASSERT_EQ(fns.size(), 1u);
-  EXPECT_EQ(std::string_view(text).substr(fns[0].item.begin, 9), "#[inline]");
-  EXPECT_EQ(std::string_view(text).substr(fns[0].commentsBegin), " // keeps\n/// docs\n/* more */\n#[inline]\nfn plain() {}\n");
+TEST(RelevantRanges, CommentsAreSkippedExceptInAndJustBeforeKeptFns) {
+  std::string text =
+      "//! crate docs\n"
+      "use a::b; // trailing\n"
+      "/// plain docs\n#[inline]\nfn plain() {}\n"
+      "/// struct docs\nstruct S { /* field */ x: u8 }\n"
+      "/// kept docs\nasync fn kept() { /* inside */ }\n"
+      "// tail\n";
+  SkippableText skippable = skippableText(text);
+  std::vector<std::string_view> skipped;
+  for (auto r : skippable.ranges) skipped.push_back(std::string_view(text).substr(r.begin, r.end - r.begin));
+  EXPECT_EQ(skipped, (std::vector<std::string_view>{"//! crate docs\n", " // trailing\n/// plain docs\n#[inline]\nfn plain() {}",
+                                                    "\n/// struct docs\n", " /* field */ ", "\n// tail\n"}));
+  ASSERT_EQ(skippable.plainFunctions.size(), 1u);
 }
 
 TEST(RelevantRanges, SkippingParseKeepsOffsetsAndTheRestOfTheTree) {
   std::string text = "fn plain() -> u8 { 1 }\n#[test]\nfn also() {}\nasync fn kept() -> u8 { 2 }\n";
   std::vector<std::pair<uint32_t, uint32_t>> skip;
-  for (auto fn : plainFunctions(text)) skip.emplace_back(fn.commentsBegin, fn.item.end);
+  for (auto r : skippableText(text).ranges) skip.emplace_back(r.begin, r.end);
   ASSERT_EQ(skip.size(), 2u);
   auto tree = SyntaxTree::parseRustSkipping(text, skip);
   EXPECT_FALSE(tree->hasError());
