@@ -8,12 +8,13 @@
 #include <string_view>
 #include <vector>
 
+#include "rewriter/quoting.h"
 #include "rewriter/syntax.h"
 
 namespace corofix::rust {
 
-/// `code` in backticks, as diagnostics quote code.
-inline std::string quoted(std::string_view code) { return "`" + std::string(code) + "`"; }
+using corofix::quoted;
+/// `node`'s code in backticks, as diagnostics quote code.
 inline std::string quoted(Node node) { return quoted(node.text()); }
 
 /// True if `kind` is one of `kinds`.

@@ -19,6 +19,7 @@
 #include "clang/Basic/SourceManager.h"
 #include "clang/Lex/Lexer.h"
 #include "rewriter/cpp_rule.h"
+#include "rewriter/quoting.h"
 
 namespace corofix {
 namespace {
@@ -26,8 +27,6 @@ namespace {
 using namespace clang;
 
 constexpr std::string_view kCheck = "forward-await";
-
-std::string quoted(llvm::StringRef text) { return "`" + text.str() + "`"; }
 
 std::string textOf(SourceRange range, const ASTContext& ast) {
   return Lexer::getSourceText(CharSourceRange::getTokenRange(range), ast.getSourceManager(), ast.getLangOpts()).str();

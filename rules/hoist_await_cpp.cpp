@@ -29,6 +29,7 @@
 #include "clang/Lex/Lexer.h"
 #include "llvm/ADT/FoldingSet.h"
 #include "rewriter/cpp_rule.h"
+#include "rewriter/quoting.h"
 
 namespace corofix {
 namespace {
@@ -36,8 +37,6 @@ namespace {
 using namespace clang;
 
 constexpr std::string_view kCheck = "hoist-await";
-
-std::string quoted(llvm::StringRef text) { return "`" + text.str() + "`"; }
 
 /// Offsets [begin, end) of a range in its file; a macro's expansion counts as its whole invocation
 /// (`send(PORT_A)` keeps `PORT_A`).

@@ -30,19 +30,8 @@ bool contains(const Range& range, const T& value) {
   return std::find(std::begin(range), std::end(range), value) != std::end(range);
 }
 
-/// Code on one line, shortened, for quoting in a reason.
-std::string quote(std::string_view code) {
-  std::string out;
-  for (char c : code) {
-    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-    if (space && (out.empty() || out.back() == ' ')) continue;
-    out += space ? ' ' : c;
-  }
-  if (out.size() > 48) out = out.substr(0, 45) + "...";
-  return "`" + out + "`";
-}
-
-std::string quote(Node node) { return quote(node.text()); }
+using corofix::quotedOneLine;
+std::string quotedOneLine(Node node) { return quotedOneLine(node.text()); }
 
 /// The text of a node that may be missing (a field absent after error recovery): "" then.
 std::string_view textOf(Node n) { return n ? n.text() : std::string_view{}; }
@@ -350,7 +339,7 @@ class TypeFacts {
     std::string_view k = type.kind();
     if (contains(std::array<std::string_view, 4>{"primitive_type", "unit_type", "never_type", "function_type"}, k))
       return {};
-    if (k == "pointer_type") return Verdict::no(quote(type) + " is a raw pointer");
+    if (k == "pointer_type") return Verdict::no(quotedOneLine(type) + " is a raw pointer");
     if (k == "reference_type") {
       bool mut = false;
       for (Node c : type.children()) mut |= c.is("mutable_specifier");
@@ -367,17 +356,17 @@ class TypeFacts {
       Node base = k == "bounded_type" ? firstNamedChild(type) : type;
       while (base.is("bounded_type")) base = firstNamedChild(base);
       if (boundNames(type).count(traitName)) return {};
-      if (base.is("dynamic_type")) return Verdict::no(quote(type) + " has no `+ " + std::string(traitName) + "`");
-      return Verdict::unknown(quote(type) + " has no `+ " + std::string(traitName) + "`");
+      if (base.is("dynamic_type")) return Verdict::no(quotedOneLine(type) + " has no `+ " + std::string(traitName) + "`");
+      return Verdict::unknown(quotedOneLine(type) + " has no `+ " + std::string(traitName) + "`");
     }
     std::string_view name = typeName(type);
-    if (name.empty()) return Verdict::unknown(quote(type) + " is not a type this check knows");
+    if (name.empty()) return Verdict::unknown(quotedOneLine(type) + " is not a type this check knows");
     auto args = typeArguments(type);
     if (name == "Self")
       return selfType_ ? check(selfType_, trait, visiting) : Verdict::unknown("`Self` is not known here");
     if (auto g = generics_.find(name); g != generics_.end()) {
       if (g->second.count(traitName)) return {};
-      return Verdict::unknown(quote(type) + " has no `" + std::string(traitName) + "` bound");
+      return Verdict::unknown(quotedOneLine(type) + " has no `" + std::string(traitName) + "` bound");
     }
     if (auto def = file_.definitions.find(name); def != file_.definitions.end())
       return checkDefinition(def->second, type, trait, visiting);
@@ -431,7 +420,7 @@ class TypeFacts {
     bool rcWeak = name == "Weak" && (type.text().find("rc::") != std::string_view::npos || file_.rcWeakImported);
     bool never = trait == AutoTrait::Send ? contains(kNeverSend, name) : contains(kNeverSync, name);
     if (never || rcWeak)
-      return Verdict::no(quote(type) + " is not " + std::string(trait == AutoTrait::Send ? "Send" : "Sync"));
+      return Verdict::no(quotedOneLine(type) + " is not " + std::string(trait == AutoTrait::Send ? "Send" : "Sync"));
     if (contains(kPlain, name) || name.substr(0, 6) == "Atomic") return {};
     if ((name == "Cell" || name == "RefCell") && trait == AutoTrait::Send) return allOf(args, trait, visiting);
     if (name == "Mutex") return allOf(args, AutoTrait::Send, visiting);  // Send and Sync when the content is Send
@@ -441,7 +430,7 @@ class TypeFacts {
       return v;
     }
     if (contains(kLikeArguments, name)) return allOf(args, trait, visiting);
-    return Verdict::unknown(quote(type) + " is not defined in this file");
+    return Verdict::unknown(quotedOneLine(type) + " is not defined in this file");
   }
 
   const FileFacts& file_;
@@ -575,7 +564,7 @@ std::optional<Problem> attributeMacro(const Candidate& c) {
     for (Node attribute : outerAttributes(item))
       if (isMacroAttribute(attribute))
         return Problem{Applicability::Unavailable,
-                       quote(attribute) + " is an attribute macro: it needs the code it is given as written", attribute,
+                       quotedOneLine(attribute) + " is an attribute macro: it needs the code it is given as written", attribute,
                        "attribute macro"};
   }
   return std::nullopt;
@@ -606,7 +595,7 @@ std::optional<Problem> earlyReturn(const Candidate& c, const FileFacts& file) {
     if (n.parent().is("token_tree") && (n.kind() == "return" || n.kind() == "?")) isReturn = true;
     if (isReturn)
       found = Problem{Applicability::Unavailable,
-                      "the body returns early with " + quote(n.parent().is("token_tree") ? n.parent() : n) +
+                      "the body returns early with " + quotedOneLine(n.parent().is("token_tree") ? n.parent() : n) +
                           ": `core::future::ready(..)` needs a single value",
                       n, "returns early"};
     return !found;
@@ -679,7 +668,7 @@ std::optional<Problem> paramDroppedEarlier(const Candidate& c, const TypeFacts& 
       continue;  // attributes, variadics
     }
     if (dropFree || (!name.empty() && moved.count(name))) continue;
-    std::string what = name.empty() ? "parameter " + quote(p) : "parameter `" + name + "`";
+    std::string what = name.empty() ? "parameter " + quotedOneLine(p) : "parameter `" + name + "`";
     return Problem{Applicability::Unavailable,
                    what + " is not moved into the result: the `async fn` drops it after the first poll, "
                           "the rewrite would drop it when `" + fnName + "` is called",
@@ -763,8 +752,8 @@ std::optional<Problem> captureDroppedElsewhere(const Candidate& c, const TypeFac
 
 /// "the output `Wrapper` is not Send: `Rc<u32>` is not Send", or just "the output `Rc<u32>` is not Send".
 std::string notSend(std::string_view what, Node type, const Verdict& v) {
-  std::string head = std::string(what) + " " + quote(type) + " is not Send";
-  return v.culprit == quote(type) + " is not Send" ? head : head + " (" + v.culprit + ")";
+  std::string head = std::string(what) + " " + quotedOneLine(type) + " is not Send";
+  return v.culprit == quotedOneLine(type) + " is not Send" ? head : head + " (" + v.culprit + ")";
 }
 
 /// The async fn's future was Send when every parameter was (nothing is held across an await
@@ -800,7 +789,7 @@ std::optional<Problem> outputNotSend(const Candidate& c, const TypeFacts& types)
                        ">` would not be Send, while the `async fn`'s future was",
                    output, "not Send"};
   return Problem{Applicability::Unsafe,
-                 "cannot tell whether the output " + quote(output) + " is Send (" + v.culprit +
+                 "cannot tell whether the output " + quotedOneLine(output) + " is Send (" + v.culprit +
                      "); if it is not, the returned future stops being Send",
                  output, "may not be Send"};
 }
@@ -823,7 +812,7 @@ std::optional<Problem> blockValueNotSend(const Candidate& c, const TypeFacts& ty
       found = Problem{Applicability::Unavailable, notSend("the value", tail, v), n, "not Send"};
     else if (v.answer == Answer::Unknown)
       found = Problem{Applicability::Unsafe,
-                      "cannot tell whether the value " + quote(tail) + " is Send (" + v.culprit + ")", n,
+                      "cannot tell whether the value " + quotedOneLine(tail) + " is Send (" + v.culprit + ")", n,
                       "may not be Send"};
     return !found;
   });
@@ -852,11 +841,11 @@ std::optional<Problem> bodyRunsEarlier(const Candidate& c) {
   std::string when = "the body now runs when " + subject(c) + ", not when its future is first polled: ";
   std::string note = "runs when " + subject(c) + " after the rewrite";
   if (items.size() > (tail ? 1u : 0u))
-    return Problem{Applicability::Unsafe, when + quote(items[0]) + " may run code or panic", items[0], note};
+    return Problem{Applicability::Unsafe, when + quotedOneLine(items[0]) + " may run code or panic", items[0], note};
   std::string why;  // "`<code>` may run code or panic", the code as written
   if (tail && !rust::isPure(withoutVariantConstructors(tail), &why)) {
     size_t close = why.rfind('`');
-    if (why.size() > 2 && why[0] == '`' && close > 0) why = quote(why.substr(1, close - 1)) + why.substr(close + 1);
+    if (why.size() > 2 && why[0] == '`' && close > 0) why = quotedOneLine(why.substr(1, close - 1)) + why.substr(close + 1);
     return Problem{Applicability::Unsafe, when + why, tail, note};
   }
   return std::nullopt;

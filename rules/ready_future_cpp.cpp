@@ -23,6 +23,7 @@
 #include "clang/Basic/SourceManager.h"
 #include "clang/Lex/Lexer.h"
 #include "rewriter/cpp_rule.h"
+#include "rewriter/quoting.h"
 
 namespace corofix {
 namespace {
@@ -39,38 +40,27 @@ constexpr std::string_view kCost =
 // ---------------------------------------------------------------------------------------------
 // Source text, for reasons and edits.
 
-/// Code on one line, shortened, in backticks.
-std::string quoted(std::string_view code) {
-  std::string out;
-  for (char c : code) {
-    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-    if (space && (out.empty() || out.back() == ' ')) continue;
-    out += space ? ' ' : c;
-  }
-  if (out.size() > 48) out = out.substr(0, 45) + "...";
-  return "`" + out + "`";
-}
-
 std::string sourceText(SourceRange range, const ASTContext& ast) {
   return Lexer::getSourceText(CharSourceRange::getTokenRange(range), ast.getSourceManager(), ast.getLangOpts())
       .str();
 }
 
-std::string quoted(const Stmt* s, const ASTContext& ast) { return quoted(sourceText(s->getSourceRange(), ast)); }
+using corofix::quotedOneLine;
+std::string quotedOneLine(const Stmt* s, const ASTContext& ast) { return quotedOneLine(sourceText(s->getSourceRange(), ast)); }
 
-std::string quoted(QualType type, const ASTContext& ast) { return quoted(type.getAsString(ast.getPrintingPolicy())); }
+std::string quotedOneLine(QualType type, const ASTContext& ast) { return quotedOneLine(type.getAsString(ast.getPrintingPolicy())); }
 
 /// How reasons name the function: "`answer`", "`Counter::value`", "the lambda".
 std::string nameOf(const FunctionDecl& fn) {
   if (const auto* method = dyn_cast<CXXMethodDecl>(&fn)) {
     if (method->getParent()->isLambda()) return "the lambda";
-    return quoted(method->getParent()->getNameAsString() + "::" + fn.getNameAsString());
+    return quotedOneLine(method->getParent()->getNameAsString() + "::" + fn.getNameAsString());
   }
-  return quoted(fn.getNameAsString());
+  return quotedOneLine(fn.getNameAsString());
 }
 
 std::string describe(const ParmVarDecl& p) {
-  return p.getName().empty() ? "an unnamed parameter" : "parameter " + quoted(p.getNameAsString());
+  return p.getName().empty() ? "an unnamed parameter" : "parameter " + quotedOneLine(p.getNameAsString());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -131,7 +121,7 @@ std::variant<TaskType, std::string> taskTypeOf(const Coroutine& c) {
   QualType returned = c.fn.getReturnType();
   const auto* spec = dyn_cast_or_null<ClassTemplateSpecializationDecl>(returned->getAsCXXRecordDecl());
   if (!spec)
-    return "the task type " + quoted(returned, c.ast) +
+    return "the task type " + quotedOneLine(returned, c.ast) +
            " is not a class template specialization: the rule takes the value type from its template argument";
   std::vector<TemplateArgument> arguments;
   for (const TemplateArgument& a : spec->getTemplateArgs().asArray()) {
@@ -143,7 +133,7 @@ std::variant<TaskType, std::string> taskTypeOf(const Coroutine& c) {
   if (emptyPack)
     return TaskType{*spec, spec->getSpecializedTemplate()->getQualifiedNameAsString(), c.ast.VoidTy};
   if (arguments.size() != 1 || arguments[0].getKind() != TemplateArgument::Type)
-    return "the task type " + quoted(returned, c.ast) +
+    return "the task type " + quotedOneLine(returned, c.ast) +
            " does not have exactly one template argument, a type: the rule takes the value type from it";
   // The argument as written (`std::string`, not `std::basic_string<char>`) reads better in reasons.
   QualType value = arguments[0].getAsType();
@@ -167,7 +157,7 @@ std::string moreThanCoreturn(const Coroutine& c) {
   if (const auto* statements = dyn_cast<CompoundStmt>(c.body.getBody())) {
     for (const Stmt* s : statements->body()) {
       if (isa<CoreturnStmt>(s) && s == statements->body_back()) continue;
-      return reason + ": " + quoted(s, c.ast) + " would run when " + nameOf(c.fn) +
+      return reason + ": " + quotedOneLine(s, c.ast) + " would run when " + nameOf(c.fn) +
              " is called instead of when its task is first resumed";
     }
   }
@@ -179,22 +169,22 @@ std::optional<std::string> writtenInMacro(const Coroutine& c) {
     return std::string("the `co_return` is written in a macro: the rewrite would edit the macro, which other code "
                        "may expand");
   if (c.operand && (c.operand->getBeginLoc().isMacroID() || c.operand->getEndLoc().isMacroID()))
-    return "the operand " + quoted(c.operand, c.ast) +
+    return "the operand " + quotedOneLine(c.operand, c.ast) +
            " comes from a macro: whether it is pure was judged on this build's expansion only";
   return std::nullopt;
 }
 
 std::optional<std::string> dependsOnTemplateParameters(const Coroutine& c) {
   if (c.fn.getReturnType()->isDependentType())
-    return "the task type " + quoted(c.fn.getReturnType(), c.ast) +
+    return "the task type " + quotedOneLine(c.fn.getReturnType(), c.ast) +
            " depends on template parameters: whether the operand matches its value type, and what copying it "
            "runs, is only known per instantiation";
   if (c.operand && c.operand->isInstantiationDependent())
-    return "the operand " + quoted(c.operand, c.ast) +
+    return "the operand " + quotedOneLine(c.operand, c.ast) +
            " depends on template parameters: its type and what it runs are only known per instantiation";
   for (const ParmVarDecl* p : c.fn.parameters())
     if (p->getType()->isDependentType())
-      return describe(*p) + " has type " + quoted(p->getType(), c.ast) +
+      return describe(*p) + " has type " + quotedOneLine(p->getType(), c.ast) +
              ", which depends on template parameters: whether the coroutine's copy of it runs code is only known "
              "per instantiation";
   return std::nullopt;
@@ -224,7 +214,7 @@ std::optional<std::string> parameterCopiedIntoFrame(const Coroutine& c) {
   for (const ParmVarDecl* p : c.fn.parameters()) {
     QualType type = p->getType();
     if (type->isReferenceType() || copiesTrivially(type, c.ast)) continue;
-    return describe(*p) + " of type " + quoted(type, c.ast) +
+    return describe(*p) + " of type " + quotedOneLine(type, c.ast) +
            " is moved into the coroutine frame and destroyed with it: after the rewrite that move does not "
            "happen and it is destroyed when " + nameOf(c.fn) + " returns";
   }
@@ -234,25 +224,25 @@ std::optional<std::string> parameterCopiedIntoFrame(const Coroutine& c) {
 std::optional<std::string> operandConverts(const Coroutine& c, const TaskType& task) {
   if (task.value->isVoidType()) {
     if (!c.operand) return std::nullopt;
-    return "the `co_return` of a void task has an operand, " + quoted(c.operand, c.ast) +
+    return "the `co_return` of a void task has an operand, " + quotedOneLine(c.operand, c.ast) +
            ", evaluated only for its effects";
   }
   if (task.value->isReferenceType())
-    return "the value type " + quoted(task.value, c.ast) + " is a reference: the factory may bind it differently";
+    return "the value type " + quotedOneLine(task.value, c.ast) + " is a reference: the factory may bind it differently";
   if (!c.operand) return std::string("the `co_return` of a non-void task has no operand");
   if (isa<InitListExpr>(c.operand))
-    return "the braced list " + quoted(c.operand, c.ast) +
+    return "the braced list " + quotedOneLine(c.operand, c.ast) +
            " initializes the value inside the promise; a factory's parameter may not accept it";
   QualType operand = c.operand->getType().getCanonicalType().getUnqualifiedType();
   if (operand == task.value.getCanonicalType().getUnqualifiedType()) return std::nullopt;
-  return quoted(c.operand, c.ast) + " has type " + quoted(c.operand->getType(), c.ast) + ", not the value type " +
-         quoted(task.value, c.ast) + ": `co_return` converts it through the promise, and the factory may convert "
+  return quotedOneLine(c.operand, c.ast) + " has type " + quotedOneLine(c.operand->getType(), c.ast) + ", not the value type " +
+         quotedOneLine(task.value, c.ast) + ": `co_return` converts it through the promise, and the factory may convert "
          "it differently, at another time, or not at all";
 }
 
 std::optional<std::string> valueCopyRunsCode(const Coroutine& c, const TaskType& task) {
   if (task.value->isVoidType() || copiesTrivially(task.value, c.ast)) return std::nullopt;
-  return "copying or destroying the value type " + quoted(task.value, c.ast) +
+  return "copying or destroying the value type " + quotedOneLine(task.value, c.ast) +
          " runs code: the coroutine and the factory copy and move the value a different number of times, and a "
          "copy may throw";
 }
@@ -266,9 +256,9 @@ bool isNoexcept(const FunctionDecl* f) {
 /// of being stored in the task, and effects would happen at the call instead of the first resume.
 std::string runsCode(const Stmt* s, bool mayThrow, const Coroutine& c) {
   if (mayThrow)
-    return quoted(s, c.ast) + " may throw: the exception would leave " + nameOf(c.fn) +
+    return quotedOneLine(s, c.ast) + " may throw: the exception would leave " + nameOf(c.fn) +
            " when it is called, where the coroutine stores it in its task for the `co_await` to rethrow";
-  return quoted(s, c.ast) + " may have side effects: they would happen when " + nameOf(c.fn) +
+  return quotedOneLine(s, c.ast) + " may have side effects: they would happen when " + nameOf(c.fn) +
          " is called instead of when its task is first resumed";
 }
 
@@ -311,7 +301,7 @@ std::optional<std::string> operandRunsCode(const Coroutine& c) {
 std::optional<std::string> operandReadsChangingState(const Coroutine& c) {
   if (!c.operand) return std::nullopt;
   auto changes = [&](const Stmt* s, std::string what) {
-    return quoted(s, c.ast) + " " + what + ": the coroutine reads it when its task is first resumed, the rewrite "
+    return quotedOneLine(s, c.ast) + " " + what + ": the coroutine reads it when its task is first resumed, the rewrite "
            "when " + nameOf(c.fn) + " is called, and it may change in between";
   };
   std::optional<std::string> reason;
@@ -380,7 +370,7 @@ std::optional<std::string> operandMayBeUndefined(const Coroutine& c) {
       reason = "may be out of range";
     }
     if (reason)
-      reason = quoted(s, c.ast) + " " + *reason + " (undefined behaviour): the coroutine evaluates it only if its "
+      reason = quotedOneLine(s, c.ast) + " " + *reason + " (undefined behaviour): the coroutine evaluates it only if its "
                "task is awaited, the rewrite at every call of " + nameOf(c.fn);
     return !reason;
   });
@@ -520,15 +510,15 @@ std::variant<Factory, std::string> factoryFor(const Coroutine& c, const TaskType
   std::string option = "`" + std::string(kCheck) + "." + std::string(kOption) + "`";
   auto pattern = factoryPattern(input.option(kCheck, kOption, ""), task.templateName);
   if (!pattern)
-    return "no ready factory is configured for " + quoted(task.templateName) + ": set " + option + " (e.g. `" +
+    return "no ready factory is configured for " + quotedOneLine(task.templateName) + ": set " + option + " (e.g. `" +
            task.templateName + "=" + task.templateName +
            "<>::ready`) to the task type's function that makes a completed task";
   std::string callee = spelled(*pattern, templateArguments(c, task));
   if (!factoryDeclared(callee, c, task))
-    return option + " names " + quoted(callee) + " for " + quoted(task.templateName) +
+    return option + " names " + quotedOneLine(callee) + " for " + quotedOneLine(task.templateName) +
            ", but no public function of that name declared here takes " +
-           (c.operand ? quoted(c.operand, c.ast) : std::string("no argument")) + " and returns " +
-           quoted(c.fn.getReturnType(), c.ast);
+           (c.operand ? quotedOneLine(c.operand, c.ast) : std::string("no argument")) + " and returns " +
+           quotedOneLine(c.fn.getReturnType(), c.ast);
   return Factory{callee};
 }
 
@@ -572,7 +562,7 @@ CppFix fixFor(const Coroutine& c, const CppRuleInput& input) {
 
   const std::string& callee = std::get<Factory>(factory).callee;
   std::string call = callee + "(" + (c.operand ? sourceText(c.operand->getSourceRange(), c.ast) : "") + ")";
-  std::string description = "return " + quoted(call) + ", a completed task without a coroutine frame";
+  std::string description = "return " + quotedOneLine(call) + ", a completed task without a coroutine frame";
   std::string risks;
   for (Condition unsafeWhen : {operandReadsChangingState, operandMayBeUndefined})
     if (auto risk = unsafeWhen(c)) risks += (risks.empty() ? "" : "; ") + *risk;
@@ -584,7 +574,7 @@ CppFinding findingFor(const Coroutine& c, const CppRuleInput& input) {
   CppFinding finding;
   finding.check = std::string(kCheck);
   finding.range = CharSourceRange::getTokenRange(c.fn.getLocation());
-  std::string what = c.coreturn ? "only does " + quoted(c.coreturn, c.ast)
+  std::string what = c.coreturn ? "only does " + quotedOneLine(c.coreturn, c.ast)
                                 : std::string("has no `co_await` or `co_yield`");
   finding.message = "coroutine " + nameOf(c.fn) + " never suspends: it " + what + ", yet " + std::string(kCost);
   if (c.coreturn)
