@@ -3,6 +3,7 @@
 #include "clang/Driver/Options.h"
 #include "clang/Tooling/ArgumentsAdjusters.h"
 #include "clang/Tooling/JSONCompilationDatabase.h"
+#include "clang/Tooling/Tooling.h"
 #include "llvm/Option/ArgList.h"
 #include "llvm/Option/OptTable.h"
 #include "llvm/Support/FileSystem.h"
@@ -22,10 +23,7 @@ std::unique_ptr<tooling::CompilationDatabase> loadDatabase(const std::string& di
     error = "no " + std::string(kDatabaseName) + " in " + directory;
     return nullptr;
   }
-  auto database =
-      tooling::JSONCompilationDatabase::loadFromFile(file, error, tooling::JSONCommandLineSyntax::AutoDetect);
-  if (!database) return nullptr;
-  return tooling::inferTargetAndDriverMode(std::move(database));
+  return tooling::JSONCompilationDatabase::loadFromFile(file, error, tooling::JSONCommandLineSyntax::AutoDetect);
 }
 
 std::string currentDirectory() {
@@ -86,7 +84,7 @@ const tooling::CompilationDatabase* CompileCommands::databaseFor(const std::stri
   return nullptr;
 }
 
-std::optional<tooling::CompileCommand> CompileCommands::forFile(const std::string& file, std::string& reason) {
+std::optional<tooling::CompileCommand> CompileCommands::asBuilt(const std::string& file, std::string& reason) {
   std::string where;
   std::vector<tooling::CompileCommand> commands;
   if (const auto* database = databaseFor(file, where)) commands = database->getCompileCommands(file);
@@ -97,20 +95,39 @@ std::optional<tooling::CompileCommand> CompileCommands::forFile(const std::strin
                            : "not in " + where + "/" + kDatabaseName + ", and no compiler flags after `--`";
     return std::nullopt;
   }
-  tooling::CompileCommand command = std::move(commands.front());
-  command.CommandLine = adjustForParsing(command.CommandLine, file);
+  return std::move(commands.front());
+}
+
+std::optional<tooling::CompileCommand> CompileCommands::forFile(const std::string& file, std::string& reason) {
+  auto command = asBuilt(file, reason);
+  if (!command || command->CommandLine.empty()) return command;
+  // What the compiler's name implies (`g++`: C++; `aarch64-linux-gnu-g++`: the target), as Clang flags.
+  tooling::addTargetAndModeForProgramName(command->CommandLine, command->CommandLine.front());
+  command->CommandLine = adjustForParsing(command->CommandLine, file);
   return command;
+}
+
+std::optional<tooling::CompileCommand> CompileCommands::forChecking(const std::string& file, std::string& reason) {
+  auto command = asBuilt(file, reason);
+  if (!command) return command;
+  // FixedCompilationDatabase names no compiler.
+  if (!command->CommandLine.empty() && command->CommandLine.front() == "clang-tool") command->CommandLine.front() = "c++";
+  command->CommandLine = withoutOutputs(command->CommandLine, file);
+  return command;
+}
+
+std::vector<std::string> withoutOutputs(const std::vector<std::string>& commandLine, const std::string& file) {
+  auto adjust = tooling::combineAdjusters(
+      tooling::getClangStripOutputAdjuster(),
+      tooling::combineAdjusters(tooling::getClangStripDependencyFileAdjuster(), tooling::getClangSyntaxOnlyAdjuster()));
+  return adjust(commandLine, file);
 }
 
 std::vector<std::string> adjustForParsing(const std::vector<std::string>& commandLine, const std::string& file) {
   using tooling::ArgumentInsertPosition;
-  auto adjust = tooling::combineAdjusters(
-      tooling::getClangStripOutputAdjuster(),
-      tooling::combineAdjusters(tooling::getClangStripDependencyFileAdjuster(), tooling::getClangSyntaxOnlyAdjuster()));
-  adjust = tooling::combineAdjusters(
-      adjust, tooling::getInsertArgumentAdjuster({"-resource-dir=" CORO_FIX_CLANG_RESOURCE_DIR, "-w", "-fno-caret-diagnostics"},
-                                                 ArgumentInsertPosition::BEGIN));
-  return withoutUnknownFlags(adjust(commandLine, file));
+  auto adjust = tooling::getInsertArgumentAdjuster({"-resource-dir=" CORO_FIX_CLANG_RESOURCE_DIR, "-w", "-fno-caret-diagnostics"},
+                                                 ArgumentInsertPosition::BEGIN);
+  return withoutUnknownFlags(adjust(withoutOutputs(commandLine, file), file));
 }
 
 }  // namespace corofix

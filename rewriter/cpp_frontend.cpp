@@ -235,10 +235,10 @@ void finishFile(CppFile& file, const RunOptions& options) {
   std::stable_sort(result.findings.begin(), result.findings.end(), [](const auto& a, const auto& b) {
     return a.finding.range.begin < b.finding.range.begin;
   });
-  std::vector<size_t> selected = selectFixes(result.findings, text, commentRanges(text), {}, options);
+  std::vector<size_t> selected = selectFixes(result.path, result.findings, text, commentRanges(text), {}, options);
   if (selected.empty()) return;
-  std::vector<const Fix*> fixes;
-  for (size_t i : selected) fixes.push_back(&result.findings[i].finding.fix);
+  std::vector<const Finding*> fixes;
+  for (size_t i : selected) fixes.push_back(&result.findings[i].finding);
   auto fixed = applyFixes(text, fixes, result.path);
   if (!fixed) {
     for (size_t i : selected) result.findings[i].outcome = Outcome::Reverted;
@@ -247,6 +247,7 @@ void finishFile(CppFile& file, const RunOptions& options) {
   }
   result.fixedText = std::move(*fixed);
   result.fixesApplied = fixes.size();
+  recordApplied(result.applied, fixes);
   result.passes = 1;
   writeIfApplying(result, file.file, options);
 }

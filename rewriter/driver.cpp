@@ -92,13 +92,13 @@ void processFile(FileResult& result, std::unique_ptr<SyntaxTree> parsed, const F
     last = runRules(result, text, *tree, context, config, rules);
     std::vector<TextRange> nearErrors = rangesNearErrors(*tree);
     std::vector<TextRange> comments = commentRanges(*tree);
-    std::vector<size_t> selected = selectFixes(last, text, comments, nearErrors, options);
+    std::vector<size_t> selected = selectFixes(result.path, last, text, comments, nearErrors, options);
     if (pass == 0) result.findings = last;
     if (selected.empty()) break;
 
     // Apply the pass; a fix whose result no longer parses is dropped (each tried alone to find it).
-    std::vector<const Fix*> fixes;
-    for (size_t i : selected) fixes.push_back(&last[i].finding.fix);
+    std::vector<const Finding*> fixes;
+    for (size_t i : selected) fixes.push_back(&last[i].finding);
     // Compared with a full parse of the text (the first pass's tree may have skipped plain fns).
     std::optional<size_t> errorsInText;
     auto errorsBefore = [&] { return errorsInText ? *errorsInText : *(errorsInText = errorCount(text)); };
@@ -106,9 +106,9 @@ void processFile(FileResult& result, std::unique_ptr<SyntaxTree> parsed, const F
     if (!next || errorCount(*next) > errorsBefore()) {
       fixes.clear();
       for (size_t i : selected) {
-        auto alone = applyFixes(text, {&last[i].finding.fix}, result.path);
+        auto alone = applyFixes(text, {&last[i].finding}, result.path);
         if (alone && errorCount(*alone) <= errorsBefore()) {
-          fixes.push_back(&last[i].finding.fix);
+          fixes.push_back(&last[i].finding);
           continue;
         }
         last[i].outcome = Outcome::Reverted;
@@ -120,6 +120,7 @@ void processFile(FileResult& result, std::unique_ptr<SyntaxTree> parsed, const F
       if (!next || errorCount(*next) > errorsBefore()) break;
     }
     result.fixesApplied += fixes.size();
+    recordApplied(result.applied, fixes);
     result.passes = pass + 1;
     text = std::move(*next);
     tree = SyntaxTree::parseRust(text);

@@ -1,6 +1,7 @@
 // Runs the rules over a set of paths: discovery, configuration, the callee index, then per file
 // the passes of rules and fixes until nothing changes, and (with --apply) the atomic writes.
 #pragma once
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,8 @@ struct RunOptions {
   std::string checks;  // --checks, appended to each file's Checks
   std::string buildPath;  // -p: the directory of compile_commands.json (empty: searched upwards)
   std::optional<std::vector<std::string>> compilerFlags;  // after `--`: C++ files without a compile command
+  /// --verify: fixes the project's check rejected (by fixKey), with what it said; not applied again.
+  std::map<std::string, std::string, std::less<>> rejectedFixes;
 };
 
 /// The most passes of rules and fixes per file; chains and nested matches converge well before.

@@ -71,7 +71,11 @@ std::optional<ReportedFinding> placeFinding(Finding finding, const LineIndex& li
   return reported;
 }
 
-std::vector<size_t> selectFixes(std::vector<ReportedFinding>& findings, std::string_view text,
+std::string fixKey(std::string_view path, std::string_view check, std::string_view message) {
+  return std::string(path) + '\0' + std::string(check) + '\0' + std::string(message);
+}
+
+std::vector<size_t> selectFixes(std::string_view path, std::vector<ReportedFinding>& findings, std::string_view text,
                                 const std::vector<TextRange>& comments, const std::vector<TextRange>& nearErrors,
                                 const RunOptions& options) {
   AcceptedEdits accepted;
@@ -81,6 +85,10 @@ std::vector<size_t> selectFixes(std::vector<ReportedFinding>& findings, std::str
     const Fix& fix = f.finding.fix;
     if (fix.applicability == Applicability::Unavailable) f.outcome = Outcome::NoFix;
     else if (!wouldApply(fix, options)) f.outcome = Outcome::NeedsUnsafeFixes;
+    else if (auto rejected = options.rejectedFixes.find(fixKey(path, f.finding.check, f.finding.message)); rejected != options.rejectedFixes.end()) {
+      f.outcome = Outcome::RejectedByCompiler;
+      f.compilerError = rejected->second;
+    }
     else if (touchesAny(fix, nearErrors)) f.outcome = Outcome::NearParseError;
     else if (dropsComment(fix, text, comments)) {
       f.outcome = Outcome::NoFix;
@@ -94,11 +102,11 @@ std::vector<size_t> selectFixes(std::vector<ReportedFinding>& findings, std::str
   return selected;
 }
 
-std::optional<std::string> applyFixes(std::string_view text, const std::vector<const Fix*>& fixes,
+std::optional<std::string> applyFixes(std::string_view text, const std::vector<const Finding*>& fixes,
                                       const std::string& path) {
   clang::tooling::Replacements replacements;
-  for (const Fix* fix : fixes)
-    for (const auto& edit : fix->edits)
+  for (const Finding* finding : fixes)
+    for (const auto& edit : finding->fix.edits)
       if (auto error = replacements.add(clang::tooling::Replacement(path, edit.range.begin,
                                                                     edit.range.end - edit.range.begin, edit.replacement))) {
         llvm::consumeError(std::move(error));
@@ -110,6 +118,35 @@ std::optional<std::string> applyFixes(std::string_view text, const std::vector<c
     return std::nullopt;
   }
   return *applied;
+}
+
+void recordApplied(std::vector<AppliedFix>& applied, const std::vector<const Finding*>& taken) {
+  std::vector<const TextEdit*> edits;
+  for (const Finding* finding : taken)
+    for (const TextEdit& edit : finding->fix.edits) edits.push_back(&edit);
+  std::sort(edits.begin(), edits.end(), [](auto* a, auto* b) { return a->range.begin < b->range.begin; });
+  // Where `offset` is once the edits are made. An offset inside a replaced range goes to the start
+  // of its replacement, or with `toEnd` to its end; `toEnd` also keeps an offset before an edit
+  // that starts there.
+  auto moved = [&](uint32_t offset, bool toEnd) {
+    int64_t delta = 0;
+    for (const TextEdit* edit : edits) {
+      auto [begin, end] = edit->range;
+      if (offset < begin || (offset == begin && toEnd)) break;
+      if (offset < end) return static_cast<uint32_t>(begin + delta + (toEnd ? edit->replacement.size() : 0));
+      delta += static_cast<int64_t>(edit->replacement.size()) - (end - begin);
+    }
+    return static_cast<uint32_t>(offset + delta);
+  };
+  for (AppliedFix& before : applied) before.range = {moved(before.range.begin, false), moved(before.range.end, true)};
+  for (const Finding* finding : taken) {
+    TextRange covered{UINT32_MAX, 0};
+    for (const TextEdit& edit : finding->fix.edits) {
+      covered.begin = std::min(covered.begin, edit.range.begin);
+      covered.end = std::max(covered.end, edit.range.end);
+    }
+    applied.push_back({finding->check, finding->message, {moved(covered.begin, true), moved(covered.end, false)}});
+  }
 }
 
 void writeIfApplying(FileResult& result, const std::string& file, const RunOptions& options) {

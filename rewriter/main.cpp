@@ -13,6 +13,7 @@
 #include "rewriter/compile_commands.h"
 #include "rewriter/driver.h"
 #include "rewriter/output.h"
+#include "rewriter/verify.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -31,6 +32,14 @@ cl::alias fix("fix", cl::desc("Alias for --apply"), cl::aliasopt(apply), cl::Not
 cl::opt<bool> unsafeFixes("unsafe-fixes",
                           cl::desc("Also apply fixes that may change behaviour (e.g. evaluation moves earlier)"),
                           cl::cat(category));
+cl::opt<bool> verify("verify",
+                     cl::desc("With --apply: run the project's check (cargo check, or the C++ compile commands), "
+                              "take back each fix it rejects, and restore every file if it still fails"),
+                     cl::cat(category));
+cl::opt<std::string> verifyCmd("verify-cmd",
+                               cl::desc("The check for --verify (implies it), run with `sh -c` in each Cargo root: "
+                                        "'cargo test'"),
+                               cl::value_desc("command"), cl::cat(category));
 cl::opt<bool> diff("diff", cl::desc("Print the fixes as a unified diff; write nothing"), cl::cat(category));
 cl::opt<std::string> exportFixes("export-fixes", cl::desc("Write the fixes as YAML for clang-apply-replacements"),
                                  cl::value_desc("file"), cl::cat(category));
@@ -187,6 +196,8 @@ int main(int argc, char** argv) {
   if (listChecks) return printChecks();
   if (paths.empty()) return usageError("no paths given");
   if (apply && diff) return usageError("--apply and --diff cannot be combined (--diff writes nothing)");
+  bool verifying = verify || !verifyCmd.empty();
+  if (verifying && !apply) return usageError("--verify checks the fixes it writes: it needs --apply");
 
   RunOptions options;
   options.mode = apply ? RunMode::Apply : diff ? RunMode::Diff : RunMode::Check;
@@ -203,7 +214,16 @@ int main(int argc, char** argv) {
   if (!configFile.empty() && !llvm::sys::fs::exists(configFile))
     return usageError("--config-file " + configFile + ": no such file");
 
-  RunResult result = corofix::run(std::vector<std::string>(paths.begin(), paths.end()), options);
+  std::vector<std::string> inputs(paths.begin(), paths.end());
+  RunResult result;
+  std::string verifyError;
+  if (verifying) {
+    VerifiedRun verified = runVerified(inputs, options, VerifyOptions{verifyCmd});
+    result = std::move(verified.result);
+    verifyError = std::move(verified.error);
+  } else {
+    result = corofix::run(inputs, options);
+  }
 
   OutputOptions output{options.mode, options.unsafeFixes, color, quiet};
   if (options.mode == RunMode::Diff)
@@ -225,6 +245,10 @@ int main(int argc, char** argv) {
     llvm::SmallString<256> cwd;
     llvm::sys::fs::current_path(cwd);
     out << exportFixesYaml(result, output, cwd.str());
+  }
+  if (!verifyError.empty()) {
+    llvm::errs() << "coro-fix: error: " << verifyError << "\n";
+    return kError;
   }
   return exitStatus(result, options.mode);
 }

@@ -70,12 +70,13 @@ inline std::string_view outcomeName(Outcome outcome) {
     case Outcome::Conflict: return "conflict";
     case Outcome::Reverted: return "reverted";
     case Outcome::NearParseError: return "near-parse-error";
+    case Outcome::RejectedByCompiler: return "rejected-by-compiler";
   }
   return "unknown";
 }
 inline constexpr Outcome kAllOutcomes[] = {Outcome::Applied,  Outcome::Fixable,  Outcome::NeedsUnsafeFixes,
                                            Outcome::NoFix,    Outcome::Conflict, Outcome::Reverted,
-                                           Outcome::NearParseError};
+                                           Outcome::NearParseError, Outcome::RejectedByCompiler};
 
 inline std::string_view applicabilityName(Applicability applicability) {
   switch (applicability) {

@@ -12,7 +12,8 @@
 //     "line", "column", "endLine", "endColumn",     // 1-based; columns count bytes, as clang-tidy
 //     "range": {"begin", "end"},                    // byte offsets, see below
 //     "outcome": "applied" | "fixable" | "needs-unsafe-fixes" | "no-fix" | "conflict" | "reverted"
-//                | "near-parse-error",
+//                | "near-parse-error" | "rejected-by-compiler",
+//     "compilerError"?: string,                     // rejected-by-compiler: what the project's check said
 //     "fix": {"applicability": "safe" | "unsafe" | "unavailable", "description", "reason",
 //             "edits": [{"begin", "end", "replacement"}]},
 //     "notes": [{"message", "line", "column", "range": {"begin", "end"}}]}],
@@ -81,18 +82,20 @@ Value findingJson(const FileResult& file, const FilePositions& positions, const 
         {"message", string(note.message)}, {"line", at.line}, {"column", at.column}, {"range", range(note.range)}});
   }
   Position end = positions.at(reported, finding.range.end);
-  return Object{{"check", string(finding.check)},
-                {"message", string(finding.message)},
-                {"path", string(file.path)},
-                {"severity", reported.isError ? "error" : "warning"},
-                {"line", reported.line},
-                {"column", reported.column},
-                {"endLine", end.line},
-                {"endColumn", end.column},
-                {"range", range(finding.range)},
-                {"outcome", string(outcomeName(reported.outcome))},
-                {"fix", fixJson(finding.fix)},
+  Object out{{"check", string(finding.check)},
+             {"message", string(finding.message)},
+             {"path", string(file.path)},
+             {"severity", reported.isError ? "error" : "warning"},
+             {"line", reported.line},
+             {"column", reported.column},
+             {"endLine", end.line},
+             {"endColumn", end.column},
+             {"range", range(finding.range)},
+             {"outcome", string(outcomeName(reported.outcome))},
+             {"fix", fixJson(finding.fix)},
                 {"notes", std::move(notes)}};
+  if (reported.outcome == Outcome::RejectedByCompiler) out["compilerError"] = string(reported.compilerError);
+  return out;
 }
 
 Value summaryJson(const Summary& summary) {

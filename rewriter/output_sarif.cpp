@@ -231,6 +231,8 @@ Value resultJson(const FileResult& file, const FilePositions& positions, const R
                 {"partialFingerprints", Object{{"primaryLocationLineHash", hashes.next(reported)}}},
                 {"properties", Object{{"outcome", string(outcomeName(reported.outcome))},
                                       {"fixApplicability", string(applicabilityName(finding.fix.applicability))}}}};
+  if (reported.outcome == Outcome::RejectedByCompiler)
+    (*result.getObject("properties"))["compilerError"] = string(reported.compilerError);
   if (!related.empty()) result["relatedLocations"] = std::move(related);
   if (offersFix(reported, options, positions)) result["fixes"] = Array{fixJson(file, reported, lines, artifact)};
   return result;

@@ -74,6 +74,7 @@ std::string fixLine(const ReportedFinding& reported, const OutputOptions& option
     case Outcome::Conflict: status = "not applied: it overlaps another fix"; break;
     case Outcome::Reverted: status = "reverted: the fixed file no longer parsed"; break;
     case Outcome::NearParseError: status = "not applied: the file has syntax errors near this code"; break;
+    case Outcome::RejectedByCompiler: status = "not kept by --verify: " + reported.compilerError; break;
   }
   if (fix.description.empty()) return "not fixed: " + status;
   return "fix (" + status + "): " + fix.description;
@@ -147,6 +148,8 @@ std::string notFixedLine(const Summary& summary) {
       {Outcome::Reverted, "was reverted (the fixed file no longer parsed)",
        "were reverted (the fixed file no longer parsed)"},
       {Outcome::NearParseError, "is near a syntax error", "are near syntax errors"},
+      {Outcome::RejectedByCompiler, "was reverted by --verify (the project's check rejected it)",
+       "were reverted by --verify (the project's check rejected them)"},
   };
   std::vector<std::string> parts;
   for (const Kind& kind : kinds)

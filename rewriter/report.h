@@ -18,6 +18,7 @@ enum class Outcome {
   Conflict,          // overlapped another fix in the last pass
   Reverted,          // the fixed file no longer parsed, so its fixes were dropped
   NearParseError,    // the file has syntax errors near the finding, so it was not edited
+  RejectedByCompiler,  // --verify: the project's check failed on it, so it was taken back
 };
 
 struct ReportedFinding {
@@ -29,6 +30,14 @@ struct ReportedFinding {
   bool inFixedText = false;
   uint32_t line = 0, column = 0;  // 1-based, in the text the finding was made on
   std::string sourceLine;         // that line's text
+  std::string compilerError;      // RejectedByCompiler: what the project's check said
+};
+
+/// Where an applied fix's replacement text lies in FileResult::fixedText, so that a compiler
+/// error in the fixed file can be traced back to the fix (--verify).
+struct AppliedFix {
+  std::string check, message;  // the finding's, as in fixKey
+  TextRange range;
 };
 
 struct FileResult {
@@ -43,6 +52,7 @@ struct FileResult {
   /// later passes that remain unfixed (positions in fixedText).
   std::vector<ReportedFinding> findings;
   unsigned fixesApplied = 0;
+  std::vector<AppliedFix> applied;  // every fix applied, over all passes
   unsigned passes = 0;
   bool changed() const { return source && fixedText != source->text(); }
 };

@@ -13,6 +13,7 @@
 #include "rewriter/compile_commands.h"
 #include "rewriter/cpp_frontend.h"
 #include "rewriter/discovery.h"
+#include "tests/unit/temp_tree.h"
 
 using namespace corofix;
 
@@ -45,25 +46,8 @@ class RenameTargets : public CppRule {
 
 class CppFrontend : public ::testing::Test {
  protected:
-  void SetUp() override {
-    llvm::SmallString<128> dir;
-    ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("coro-fix-cpp-test", dir));
-    llvm::SmallString<128> real;
-    llvm::sys::fs::real_path(dir, real);
-    root = std::string(real);
-  }
-  void TearDown() override { llvm::sys::fs::remove_directories(root); }
-
-  std::string write(const std::string& relative, const std::string& text) {
-    std::string path = root + "/" + relative;
-    llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path));
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-  std::string read(const std::string& relative) {
-    auto buffer = llvm::MemoryBuffer::getFile(root + "/" + relative);
-    return buffer ? (*buffer)->getBuffer().str() : "<unreadable>";
-  }
+  std::string write(const std::string& relative, const std::string& text) { return tree.write(relative, text); }
+  std::string read(const std::string& relative) { return tree.read(relative); }
   /// A compile_commands.json in `dir` with one entry per file: `flags` then the file.
   void database(const std::string& dir, const std::vector<std::string>& files, const std::string& flags) {
     std::string json = "[";
@@ -85,7 +69,8 @@ class CppFrontend : public ::testing::Test {
     return none;
   }
 
-  std::string root;
+  TempTree tree;
+  const std::string& root = tree.root();
   RenameTargets rule;
 };
 

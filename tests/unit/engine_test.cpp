@@ -13,6 +13,7 @@
 #include "rewriter/relevant_ranges.h"
 #include "rewriter/rust_analysis.h"
 #include "rewriter/suppression.h"
+#include "tests/unit/temp_tree.h"
 
 using namespace corofix;
 
@@ -72,17 +73,6 @@ FileResult process(std::string text, const std::vector<const Rule*>& rules, RunM
   return result;
 }
 
-std::string tempDir() {
-  llvm::SmallString<128> dir;
-  EXPECT_FALSE(llvm::sys::fs::createUniqueDirectory("coro-fix-test", dir));
-  return std::string(dir);
-}
-
-void writeFile(const std::string& path, const std::string& text) {
-  llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path));
-  std::ofstream(path) << text;
-}
-
 }  // namespace
 
 TEST(Passes, NestedOverlappingFixesConvergeInOneRun) {
@@ -93,6 +83,18 @@ TEST(Passes, NestedOverlappingFixesConvergeInOneRun) {
   EXPECT_EQ(result.passes, 3u);
   ASSERT_EQ(result.findings.size(), 3u);
   for (const auto& f : result.findings) EXPECT_EQ(f.outcome, Outcome::Applied);
+}
+
+TEST(Passes, AppliedRangesFollowLaterPasses) {
+  // The outer await is wrapped first, the inner one (overlapping it) in the next pass: the outer
+  // fix's range grows with the inner edit.
+  ParenthesizeAwait rule;
+  auto result = process("async fn f() { x; a(b().await).await; }\n", {&rule});
+  ASSERT_EQ(result.fixedText, "async fn f() { x; (a((b().await)).await); }\n");
+  std::vector<std::string> covered;
+  for (const AppliedFix& fix : result.applied)
+    covered.push_back(result.fixedText.substr(fix.range.begin, fix.range.end - fix.range.begin));
+  EXPECT_EQ(covered, (std::vector<std::string>{"(a((b().await)).await)", "(b().await)"}));
 }
 
 TEST(Passes, CheckModeChangesNothingAndReportsFixable) {
@@ -189,12 +191,13 @@ TEST(Config, GlobListLastMatchWins) {
 }
 
 TEST(Config, FoundByWalkingUpAndInherited) {
-  std::string root = tempDir();
-  writeFile(root + "/.coro-fix.yaml",
+  TempTree tree;
+  const std::string& root = tree.root();
+  tree.write(".coro-fix.yaml",
             "Checks: '-ready-future'\nWarningsAsErrors: 'hoist-await'\nCheckOptions:\n  ready-future.Factories: 'a=b'\n"
             "ExcludePaths: ['gen/*']\n");
-  writeFile(root + "/sub/.coro-fix.yaml", "InheritParentConfig: true\nChecks: '-forward-await'\n");
-  writeFile(root + "/other/.coro-fix.yaml", "Checks: '-forward-await'\n");
+  tree.write("sub/.coro-fix.yaml", "InheritParentConfig: true\nChecks: '-forward-await'\n");
+  tree.write("other/.coro-fix.yaml", "Checks: '-forward-await'\n");
   ConfigResolver resolver("", "");
   std::string error;
   auto top = resolver.forFile(root + "/a.rs", error);
@@ -215,9 +218,10 @@ TEST(Config, FoundByWalkingUpAndInherited) {
 }
 
 TEST(Config, ChecksOverrideAndExplicitFileAndErrors) {
-  std::string root = tempDir();
-  writeFile(root + "/custom.yaml", "Checks: '-*,hoist-await'\n");
-  writeFile(root + "/broken/.coro-fix.yaml", "Checks: [unclosed\n");
+  TempTree tree;
+  const std::string& root = tree.root();
+  tree.write("custom.yaml", "Checks: '-*,hoist-await'\n");
+  tree.write("broken/.coro-fix.yaml", "Checks: [unclosed\n");
   std::string error;
   ConfigResolver explicitFile(root + "/custom.yaml", "forward-await");
   auto config = explicitFile.forFile(root + "/x.rs", error);
@@ -231,18 +235,20 @@ TEST(Config, ChecksOverrideAndExplicitFileAndErrors) {
 }
 
 TEST(Edition, FromPackageAndWorkspace) {
-  std::string root = tempDir();
-  writeFile(root + "/Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\n\n[workspace.package]\nedition = \"2024\"\n");
-  writeFile(root + "/a/Cargo.toml", "[package]\nname = \"a\"\nedition.workspace = true\n");
-  writeFile(root + "/b/Cargo.toml", "[package]\nname = \"b\"\nedition = \"2018\"\n");
-  writeFile(root + "/c/Cargo.toml", "[package]\nname = \"c\"\nedition = { workspace = true }\n");
-  writeFile(root + "/d/Cargo.toml", "[package]\nname = \"d\"\n");
+  TempTree tree;
+  const std::string& root = tree.root();
+  tree.write("Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\n\n[workspace.package]\nedition = \"2024\"\n");
+  tree.write("a/Cargo.toml", "[package]\nname = \"a\"\nedition.workspace = true\n");
+  tree.write("b/Cargo.toml", "[package]\nname = \"b\"\nedition = \"2018\"\n");
+  tree.write("c/Cargo.toml", "[package]\nname = \"c\"\nedition = { workspace = true }\n");
+  tree.write("d/Cargo.toml", "[package]\nname = \"d\"\n");
   EXPECT_EQ(editionFor(root + "/a/src/lib.rs"), Edition::E2024);
   EXPECT_EQ(editionFor(root + "/b/src/lib.rs"), Edition::E2018);
   EXPECT_EQ(editionFor(root + "/c/src/lib.rs"), Edition::E2024);
   EXPECT_EQ(editionFor(root + "/d/src/lib.rs"), Edition::E2015);
   EXPECT_EQ(projectRootFor(root + "/a/src/lib.rs"), root);
-  std::string lone = tempDir();
+  TempTree loneTree;
+  const std::string& lone = loneTree.root();
   EXPECT_EQ(editionFor(lone + "/main.rs"), Edition::E2021);
   EXPECT_EQ(projectRootFor(lone + "/main.rs"), lone);
 }
@@ -295,9 +301,8 @@ TEST(Source, LineIndex) {
 }
 
 TEST(Source, AtomicWriteKeepsPermissionsAndRefusesReadOnly) {
-  std::string dir = tempDir();
-  std::string path = dir + "/f.rs";
-  writeFile(path, "old");
+  TempTree tree;
+  std::string path = tree.write("f.rs", "old");
   llvm::sys::fs::setPermissions(path, static_cast<llvm::sys::fs::perms>(0640));
   EXPECT_EQ(writeFileAtomically(path, "new"), "");
   EXPECT_EQ(static_cast<int>(*llvm::sys::fs::getPermissions(path)), 0640);
