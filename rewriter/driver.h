@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "rewriter/config.h"
+#include "rewriter/dependency_index.h"
 #include "rewriter/output.h"
 #include "rewriter/report.h"
 
@@ -19,6 +20,7 @@ struct RunOptions {
   std::string checks;  // --checks, appended to each file's Checks
   std::string buildPath;  // -p: the directory of compile_commands.json (empty: searched upwards)
   std::optional<std::vector<std::string>> compilerFlags;  // after `--`: C++ files without a compile command
+  DependencyOptions dependencies;  // how a Cargo project's dependencies are found (--offline)
 };
 
 /// The most passes of rules and fixes per file; chains and nested matches converge well before.

@@ -445,7 +445,7 @@ std::optional<std::string> impureArgument(const Forward& f, const RuleInput&) {
 }
 
 std::optional<std::string> calleeNotLazy(const Forward& f, const RuleInput& input) {
-  CalleeResolution callee = input.project.resolve(f.call.name);
+  CalleeResolution callee = input.project.resolve({f.call.name, bool(f.call.receiver)});
   if (callee.laziness == Laziness::Lazy) return std::nullopt;
   return callee.reason + ": if its body does work, that work would run when " + quoted(f.fn.name.text()) +
          " is called instead of at the first poll";
