@@ -22,14 +22,6 @@ namespace {
 /// Bumped whenever what is indexed or how it is stored changes: older entries are then not read.
 constexpr int64_t kCacheFormat = 1;
 
-struct Package {
-  std::string id, name, version;
-  std::string crateName;  // its lib target's name, as code names it (`embedded_io_async`)
-  std::string sourceDir;  // the directory of the lib target's root file
-  std::string packageDir;  // the manifest's directory
-  bool immutable = false;  // from a registry: a given id always has the same source
-};
-
 std::string str(const json::Object& object, llvm::StringRef key) {
   auto value = object.getString(key);
   return value ? value->str() : std::string();
@@ -55,10 +47,10 @@ const json::Object* libTarget(const json::Object& package) {
   return nullptr;
 }
 
-std::optional<Package> packageOf(const json::Object& object) {
+std::optional<DependencyPackage> packageOf(const json::Object& object) {
   const json::Object* lib = libTarget(object);
   if (!lib) return std::nullopt;
-  Package p{str(object, "id"), str(object, "name"), str(object, "version"), str(*lib, "name"), "", "", false};
+  DependencyPackage p{str(object, "id"), str(object, "name"), str(object, "version"), str(*lib, "name"), "", "", false};
   std::replace(p.crateName.begin(), p.crateName.end(), '-', '_');
   p.sourceDir = llvm::sys::path::parent_path(str(*lib, "src_path")).str();
   p.packageDir = llvm::sys::path::parent_path(str(object, "manifest_path")).str();
@@ -114,7 +106,7 @@ std::optional<Laziness> lazinessNamed(llvm::StringRef name) {
   return std::nullopt;
 }
 
-std::string cacheFile(const std::string& cacheDir, const Package& package) {
+std::string cacheFile(const std::string& cacheDir, const DependencyPackage& package) {
   llvm::MD5 hash;
   hash.update(std::to_string(kCacheFormat) + "\n" + package.id);
   llvm::SmallString<256> path(cacheDir);
@@ -125,7 +117,7 @@ std::string cacheFile(const std::string& cacheDir, const Package& package) {
 
 /// Fills `index` from a cache entry; false (the index untouched) when it is missing, of another
 /// format or package, or corrupt.
-bool loadCached(const std::string& path, const Package& package, CalleeIndex& index) {
+bool loadCached(const std::string& path, const DependencyPackage& package, CalleeIndex& index) {
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (!buffer) return false;
   auto parsed = json::parse((*buffer)->getBuffer());
@@ -146,7 +138,7 @@ bool loadCached(const std::string& path, const Package& package, CalleeIndex& in
   return true;
 }
 
-void writeCache(const std::string& path, const Package& package, const CalleeIndex& index) {
+void writeCache(const std::string& path, const DependencyPackage& package, const CalleeIndex& index) {
   json::Array definitions;
   for (const auto& [name, d] : index.entries())
     definitions.push_back(json::Object{{"name", name},
@@ -164,7 +156,7 @@ void writeCache(const std::string& path, const Package& package, const CalleeInd
 
 /// Indexes the package's sources as the workspace's are, each file named from the registry's
 /// folder down (`tokio-1.47.1/src/io/util/read.rs`).
-void indexSources(const Package& package, CalleeIndex& index) {
+void indexSources(const DependencyPackage& package, CalleeIndex& index) {
   llvm::StringRef shownFrom = llvm::sys::path::parent_path(package.packageDir);
   for (const std::string& file : discoverSources({package.sourceDir}).files) {
     if (languageOf(file) != Language::Rust) continue;
@@ -173,17 +165,6 @@ void indexSources(const Package& package, CalleeIndex& index) {
     llvm::StringRef shown = llvm::StringRef(file).drop_front(shownFrom.size()).ltrim('/');
     if (source) indexRustSource(shown.str(), source->text(), index);
   }
-}
-
-void indexPackage(const Package& package, const std::string& cacheDir, CalleeIndex& index, Dependencies& out) {
-  std::string cached = package.immutable ? cacheFile(cacheDir, package) : "";
-  if (!cached.empty() && loadCached(cached, package, index)) {
-    ++out.fromCache;
-    return;
-  }
-  indexSources(package, index);
-  ++out.indexed;
-  if (!cached.empty()) writeCache(cached, package, index);
 }
 
 /// The crate names each workspace member's code uses for its dependencies (renames included), by package id.
@@ -203,6 +184,18 @@ std::multimap<std::string, std::string> namesUsedByMembers(const json::Object& m
 }
 
 }  // namespace
+
+void indexPackage(const DependencyPackage& package, const std::string& cacheDir, CalleeIndex& index,
+                  Dependencies& counts) {
+  std::string cached = package.immutable ? cacheFile(cacheDir, package) : "";
+  if (!cached.empty() && loadCached(cached, package, index)) {
+    ++counts.fromCache;
+    return;
+  }
+  indexSources(package, index);
+  ++counts.indexed;
+  if (!cached.empty()) writeCache(cached, package, index);
+}
 
 std::string dependencyCacheDir(const DependencyOptions& options) {
   if (!options.cacheDir.empty()) return options.cacheDir;
@@ -229,7 +222,7 @@ std::unique_ptr<Dependencies> indexDependencies(const std::string& root, const C
   std::string cacheDir = dependencyCacheDir(options);
   for (const json::Value& value : *packages) {
     const json::Object* p = value.getAsObject();
-    std::optional<Package> package = p ? packageOf(*p) : std::nullopt;
+    std::optional<DependencyPackage> package = p ? packageOf(*p) : std::nullopt;
     if (!package) continue;
     if (members && llvm::any_of(*members, [&](const json::Value& m) { return m.getAsString() == package->id; })) {
       out->crates.byCrateName[package->crateName].push_back(&workspace);

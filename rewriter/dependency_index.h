@@ -29,6 +29,20 @@ struct Dependencies {
   std::atomic<unsigned> indexed{0}, fromCache{0};  // packages read from their sources, and from the cache
 };
 
+/// A package `cargo metadata` lists, as far as indexing it goes.
+struct DependencyPackage {
+  std::string id, name, version;
+  std::string crateName;   // its lib target's name, as code names it (`embedded_io_async`)
+  std::string sourceDir;   // the directory of the lib target's root file
+  std::string packageDir;  // the manifest's directory
+  bool immutable = false;  // from a registry: a given id always has the same source, so it is cached
+};
+
+/// Fills `index` with the package's fns: from the cache when it is immutable and cached, else from
+/// its sources (then caching them). Counts which it was in `counts`.
+void indexPackage(const DependencyPackage& package, const std::string& cacheDir, CalleeIndex& index,
+                  Dependencies& counts);
+
 /// Runs `cargo metadata` for the Cargo project whose root directory is `root` and queues on `pool`
 /// the indexing of each package that is not a workspace member: the result is complete once the
 /// pool is waited for. The members' crate names resolve to `workspace`, the index of the root's own

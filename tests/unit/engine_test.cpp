@@ -13,8 +13,11 @@
 #include "rewriter/relevant_ranges.h"
 #include "rewriter/rust_analysis.h"
 #include "rewriter/suppression.h"
+#include "tests/unit/temp_files.h"
 
 using namespace corofix;
+using corofix::testing::tempDir;
+using corofix::testing::writeFile;
 
 namespace {
 
@@ -70,17 +73,6 @@ FileResult process(std::string text, const std::vector<const Rule*>& rules, RunM
   options.unsafeFixes = unsafeFixes;
   processFile(result, nullptr, FileContext{Edition::E2021, &index}, config, options, rules);
   return result;
-}
-
-std::string tempDir() {
-  llvm::SmallString<128> dir;
-  EXPECT_FALSE(llvm::sys::fs::createUniqueDirectory("coro-fix-test", dir));
-  return std::string(dir);
-}
-
-void writeFile(const std::string& path, const std::string& text) {
-  llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path));
-  std::ofstream(path) << text;
 }
 
 }  // namespace
