@@ -211,6 +211,19 @@ CalleeIndex::Definition defined(const rust::Function& f, const std::string& wher
           awaitable};
 }
 
+/// "a", "a and b", "a, b, c and 4 more", sorted.
+std::string listed(std::vector<std::string_view> names) {
+  constexpr size_t kShown = 3;
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::string out;
+  size_t shown = names.size() > kShown + 1 ? kShown : names.size();
+  for (size_t i = 0; i < shown; ++i)
+    out += (i == 0 ? "" : i + 1 == shown && shown == names.size() ? " and " : ", ") + std::string(names[i]);
+  if (shown < names.size()) out += " and " + std::to_string(names.size() - shown) + " more";
+  return out;
+}
+
 /// The laziness every definition that may be the callee shares, or Unknown naming two that differ.
 CalleeResolution agreed(std::vector<CalleeIndex::Definition> found, std::string_view path, std::string_view scope) {
   if (found.empty())
@@ -347,13 +360,15 @@ CalleeResolution CalleeIndex::resolve(const CalleeQuery& query) const { return r
 CalleeResolution resolveAmong(const std::vector<const CalleeIndex*>& indexes, const CalleeQuery& query,
                               std::string_view scope) {
   std::vector<CalleeIndex::Definition> found;
+  std::vector<std::string_view> definedIn;
   for (const CalleeIndex* index : indexes) {
     std::vector<CalleeIndex::Definition> here = index->candidates(query.name);
+    if (!here.empty()) definedIn.push_back(index->scope());
     found.insert(found.end(), here.begin(), here.end());
   }
   if (found.empty() && isStdFutureConstructor(query.name))
     return {Laziness::Lazy, "`" + std::string(query.name) + "` is std's lazy future constructor"};
-  return agreed(std::move(found), query.name, scope);
+  return agreed(std::move(found), query.name, found.empty() ? std::string(scope) : listed(std::move(definedIn)));
 }
 
 bool mayBeAFuture(std::string_view type) {
@@ -515,11 +530,17 @@ CalleeResolution FileContext::resolveInOtherCrate(const CalleeQuery& query) cons
 }
 
 CalleeResolution FileContext::resolveMethod(const CalleeQuery& query) const {
+  if (!crates) return callees->resolve(query);
+  if (!crates->unavailable.empty()) {
+    CalleeResolution here = callees->resolve(query);
+    if (here.laziness != Laziness::Lazy) return here;
+    return {Laziness::Unknown, here.reason + ", but a dependency may define `" + std::string(query.name) +
+                                   "` too, and the dependencies are not indexed: " + crates->unavailable};
+  }
   std::vector<const CalleeIndex*> indexes{callees};
-  if (!crates || !crates->unavailable.empty() || crates->all.empty()) return callees->resolve(query);
   indexes.insert(indexes.end(), crates->all.begin(), crates->all.end());
-  return resolveAmong(indexes, query, "the workspace and its " + std::to_string(crates->all.size()) +
-                                          " indexed dependencies");
+  return resolveAmong(indexes, query, crates->all.empty() ? callees->scope() : "the workspace and its " +
+                                          std::to_string(crates->all.size()) + " indexed dependencies");
 }
 
 }  // namespace corofix

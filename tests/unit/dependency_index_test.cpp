@@ -84,15 +84,18 @@ TEST(DependencyIndex, MethodsResolveAcrossEveryIndexedCrate) {
   // `write` is a trait `async fn` and a plain method returning a future: either may be the callee.
   CalleeResolution write = project.resolve("write", true);
   EXPECT_EQ(write.laziness, Laziness::Unknown);
-  EXPECT_NE(write.reason.find("`write` has 2 definitions in the workspace and its 1 indexed dependencies that differ"),
-            std::string::npos)
-      << write.reason;
+  EXPECT_NE(write.reason.find("`write` has 2 definitions in crate `netlib` that differ"), std::string::npos) << write.reason;
   EXPECT_NE(write.reason.find("`write` returns `WriteFuture::start`'s future (netlib/src/lib.rs:9), and "
                               "`WriteFuture::start` is not defined in crate `netlib`"),
             std::string::npos)
       << write.reason;
   // `connect` is lazy in the workspace, eager in netlib.
-  EXPECT_EQ(project.resolve("connect", true).laziness, Laziness::Unknown);
+  CalleeResolution connect = project.resolve("connect", true);
+  EXPECT_EQ(connect.laziness, Laziness::Unknown);
+  EXPECT_NE(connect.reason.find("in crate `netlib` and the indexed workspace that differ"), std::string::npos)
+      << connect.reason;
+  EXPECT_NE(project.resolve("missing", true).reason.find("not defined in the workspace and its 1 indexed dependencies"),
+            std::string::npos);
 }
 
 TEST(DependencyIndex, CargoMetadataFailingIsTheReason) {
@@ -107,6 +110,13 @@ TEST(DependencyIndex, CargoMetadataFailingIsTheReason) {
   EXPECT_EQ(fetch.laziness, Laziness::Unknown);
   EXPECT_NE(fetch.reason.find("the dependencies are not indexed: `cargo metadata` failed: error"), std::string::npos)
       << fetch.reason;
+  // The workspace's own `connect` is an `async fn`, but a dependency's type may have a `connect` method too.
+  CalleeResolution connect = project.resolve("connect", true);
+  EXPECT_EQ(connect.laziness, Laziness::Unknown);
+  EXPECT_NE(connect.reason.find("is an `async fn` (app/src/main.rs:1), but a dependency may define `connect` too, and "
+                                "the dependencies are not indexed: `cargo metadata` failed"),
+            std::string::npos)
+      << connect.reason;
 }
 
 TEST(DependencyIndex, PathDependenciesAreIndexedAgainEachRun) {
