@@ -12,7 +12,6 @@
 #include "rewriter/dependency_index.h"
 #include "rewriter/discovery.h"
 #include "rewriter/fixes.h"
-#include "rewriter/relevant_ranges.h"
 #include "rewriter/rust_analysis.h"
 #include "rewriter/suppression.h"
 #include "spdlog/spdlog.h"

@@ -12,6 +12,7 @@
 #include "llvm/Support/Path.h"
 #include "rewriter/relevant_ranges.h"
 #include "rewriter/rust_analysis.h"
+#include "rewriter/source.h"
 #include "rewriter/syntax.h"
 
 namespace corofix {
@@ -244,15 +245,12 @@ std::string textOf(std::string_view text, TextRange range) {
   return std::string(text.substr(range.begin, range.end - range.begin));
 }
 
-uint32_t lineOf(std::string_view text, uint32_t offset) {
-  return std::count(text.begin(), text.begin() + std::min<size_t>(offset, text.size()), '\n');
-}
-
 /// A fn the lexer delimited and the parser skips. One that may build or forward a future is parsed
 /// on its own (rare: most plain fns return no future); any other is a plain fn, eager.
-void addLexed(std::string_view path, std::string_view text, const PlainFunction& fn, CalleeIndex& index) {
+void addLexed(std::string_view path, std::string_view text, const LineIndex& lines, const PlainFunction& fn,
+              CalleeIndex& index) {
   std::string name = textOf(text, fn.name), returned = textOf(text, fn.returnType);
-  uint32_t line = lineOf(text, fn.item.begin);
+  uint32_t line = lines.line(fn.item.begin) - 1;
   if (fn.bodyIsOneExpression && mayBeAFuture(returned)) {
     index.addParsedFile(path, *SyntaxTree::parseRust(textOf(text, fn.item)), line);
     return;
@@ -383,9 +381,10 @@ bool mayBeAFuture(std::string_view type) {
 
 std::unique_ptr<SyntaxTree> indexRustSource(std::string_view path, std::string_view text, CalleeIndex& index) {
   SkippableText skippable = skippableText(text);
-  for (const PlainFunction& fn : skippable.plainFunctions) addLexed(path, text, fn, index);
+  LineIndex lines(text);
+  for (const PlainFunction& fn : skippable.plainFunctions) addLexed(path, text, lines, fn, index);
   if (skippable.lexed && !mayContainAsync(text)) {
-    for (const PlainFunction& fn : skippable.declarations) addLexed(path, text, fn, index);
+    for (const PlainFunction& fn : skippable.declarations) addLexed(path, text, lines, fn, index);
     return nullptr;
   }
   std::vector<std::pair<uint32_t, uint32_t>> skip;
@@ -453,7 +452,7 @@ PathOrigins::PathOrigins(const SyntaxTree& tree) {
     std::vector<std::string> globs;
     importedPaths(use.field("argument"), "", names, globs);
     for (std::string& glob : globs)
-      if (ofRoot(firstSegment(glob)) == Origin::OtherCrate) globCrates_.emplace_back(firstSegment(glob));
+      if (ofRoot(firstSegment(glob)) == Origin::OtherCrate) globCrates_.push_back(external(glob).crate);
     for (auto& [name, path] : names) {
       Import import{ofRoot(firstSegment(path)), path};
       auto [it, fresh] = imported_.emplace(name, import);

@@ -424,6 +424,25 @@ TEST(CalleeIndex, PathsIntoOtherCratesAreUnknownEvenWhenANameMatches) {
   EXPECT_EQ(globContext.resolve({"fetch"}).laziness, Laziness::Unknown);
 }
 
+TEST(PathOrigins, NamesTheCrateAndThePathAPathStandsFor) {
+  auto file = SyntaxTree::parseRust(
+      "use tokio::time::{sleep as nap, self};\nuse embedded_io_async::Write;\nextern crate futures_util as fu;\n"
+      "use fu::prelude::*;\n");
+  PathOrigins origins(*file);
+  auto external = [&](std::string_view path) {
+    auto e = origins.external(path);
+    return e.crate + " " + e.path;
+  };
+  EXPECT_EQ(external("nap"), "tokio tokio::time::sleep");
+  EXPECT_EQ(external("time::timeout"), "tokio tokio::time::timeout");
+  EXPECT_EQ(external("Write::write"), "embedded_io_async embedded_io_async::Write::write");
+  EXPECT_EQ(external("::smoltcp::iface::poll"), "smoltcp smoltcp::iface::poll");
+  EXPECT_EQ(external("fu::join"), "futures_util futures_util::join");
+  EXPECT_EQ(external("select"), "futures_util select");  // from the one glob: the crate is known, not the path
+  auto twoGlobs = SyntaxTree::parseRust("use tokio::prelude::*;\nuse futures::prelude::*;\n");
+  EXPECT_EQ(PathOrigins(*twoGlobs).external("select").crate, "");
+}
+
 TEST(CalleeIndex, FnsThatReturnALazyCalleesFutureAreLazy) {
   auto tree = SyntaxTree::parseRust(
       "async fn leaf(x: u32) -> u32 { x }\n"
