@@ -7,7 +7,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Program.h"
+#include "rewriter/process.h"
 #include "spdlog/spdlog.h"
 
 namespace corofix {
@@ -29,18 +29,9 @@ bool underSkippedDirectory(llvm::StringRef relative) {
 
 /// Runs git and returns its stdout, or nullopt if git is missing or fails.
 std::optional<std::string> runGit(llvm::ArrayRef<llvm::StringRef> args) {
-  auto git = llvm::sys::findProgramByName("git");
-  if (!git) return std::nullopt;
-  llvm::SmallString<128> output;
-  if (fs::createTemporaryFile("coro-fix-git", "txt", output)) return std::nullopt;
-  std::vector<llvm::StringRef> argv{*git};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::optional<llvm::StringRef> redirects[] = {llvm::StringRef(""), llvm::StringRef(output), llvm::StringRef("")};
-  int rc = llvm::sys::ExecuteAndWait(*git, argv, std::nullopt, redirects);
-  auto buffer = llvm::MemoryBuffer::getFile(output);
-  fs::remove(output);
-  if (rc != 0 || !buffer) return std::nullopt;
-  return (*buffer)->getBuffer().str();
+  auto git = runProgram("git", args);
+  if (!git || git->exitCode != 0) return std::nullopt;
+  return std::move(git->out);
 }
 
 /// Files under `dir` that git does not ignore (tracked or untracked), or nullopt outside a work tree.

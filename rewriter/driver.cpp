@@ -9,31 +9,15 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ThreadPool.h"
 #include "rewriter/cpp_frontend.h"
+#include "rewriter/dependency_index.h"
 #include "rewriter/discovery.h"
 #include "rewriter/fixes.h"
-#include "rewriter/relevant_ranges.h"
 #include "rewriter/rust_analysis.h"
 #include "rewriter/suppression.h"
 #include "spdlog/spdlog.h"
 
 namespace corofix {
 namespace {
-
-/// Only files that can hold a coroutine are parsed; the rest cost one byte scan.
-bool mayContainAsync(std::string_view text) {
-  return text.find("async") != std::string_view::npos || text.find("await") != std::string_view::npos;
-}
-
-/// Parses the parts of `text` a rule may look at (plain fns and comments are skipped) and indexes its fns.
-std::unique_ptr<SyntaxTree> parseRelevant(std::string_view text, const std::string& path, CalleeIndex& index) {
-  std::vector<std::pair<uint32_t, uint32_t>> skip;
-  SkippableText skippable = skippableText(text);
-  for (TextRange fn : skippable.plainFunctions) index.addUnparsedFile(path, text, fn.begin, fn.end);
-  for (TextRange range : skippable.ranges) skip.emplace_back(range.begin, range.end);
-  auto tree = SyntaxTree::parseRustSkipping(text, skip);
-  index.addParsedFile(path, *tree);
-  return tree;
-}
 
 /// One pass's findings, placed and filtered by configuration and suppression comments.
 std::vector<ReportedFinding> runRules(const FileResult& result, std::string_view text, const SyntaxTree& tree,
@@ -80,6 +64,12 @@ std::vector<TextRange> commentRanges(const SyntaxTree& tree) {
 }
 
 size_t errorCount(std::string_view text) { return SyntaxTree::parseRust(text)->errorRanges().size(); }
+
+bool isCargoProject(const std::string& root) {
+  llvm::SmallString<256> manifest(root);
+  llvm::sys::path::append(manifest, "Cargo.toml");
+  return llvm::sys::fs::exists(manifest);
+}
 
 }  // namespace
 
@@ -179,8 +169,11 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
     work.push_back({&result, file, config.value_or(Config{}), projectRootFor(file), nullptr});
   }
 
-  // The callee index spans each project root: the files processed and the rest of the project.
+  // The callee index spans each project root: the files processed and the rest of the project;
+  // a Cargo project's dependencies are indexed alongside.
+  llvm::ThreadPool pool(llvm::hardware_concurrency(options.jobs));
   std::map<std::string, CalleeIndex> indexes;
+  std::map<std::string, std::unique_ptr<Dependencies>> dependencies;
   std::set<std::string> processed(discovered.files.begin(), discovered.files.end());
   std::vector<std::pair<std::string, CalleeIndex*>> indexOnly;
   for (const auto& w : work) {
@@ -188,9 +181,9 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
     CalleeIndex* index = &indexes[w.root];
     for (const auto& file : discoverSources({w.root}).files)
       if (!processed.count(file) && languageOf(file) == Language::Rust) indexOnly.emplace_back(file, index);
+    if (isCargoProject(w.root)) dependencies[w.root] = indexDependencies(w.root, *index, options.dependencies, pool);
   }
 
-  llvm::ThreadPool pool(llvm::hardware_concurrency(options.jobs));
   for (auto& w : work) {
     pool.async([&w, &indexes] {
       if (w.result->internalError) return;
@@ -201,29 +194,25 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
         return;
       }
       const std::string& text = w.result->source->text();
-      CalleeIndex& index = indexes.at(w.root);
-      if (!mayContainAsync(text)) {
-        index.addUnparsedFile(w.result->path, text);
-        return;
-      }
-      w.tree = parseRelevant(text, w.result->path, index);
+      w.tree = indexRustSource(w.result->path, text, indexes.at(w.root));
     });
   }
   for (const auto& [file, index] : indexOnly) {
     pool.async([&file = file, index = index] {
       std::string reason;
       auto source = SourceFile::load(file, reason);
-      if (!source) return;
-      if (!mayContainAsync(source->text())) return index->addUnparsedFile(displayPath(file), source->text());
-      parseRelevant(source->text(), displayPath(file), *index);
+      if (source) indexRustSource(displayPath(file), source->text(), *index);
     });
   }
   pool.wait();
+  for (const auto& [root, indexed] : dependencies)
+    spdlog::info("{}: {} dependency packages indexed, {} read from the cache", root, indexed->indexed.load(),
+                 indexed->fromCache.load());
 
   std::vector<const Rule*> rules;
   for (const auto& rule : allRules()) rules.push_back(rule.get());
   for (auto& w : work) {
-    pool.async([&w, &indexes, &options, &rules] {
+    pool.async([&w, &indexes, &dependencies, &options, &rules] {
       FileResult& result = *w.result;
       if (!result.source) return;
       if (!w.tree) {
@@ -231,7 +220,9 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
         return;
       }
       PathOrigins origins(*w.tree);
-      FileContext context{editionFor(w.file), &indexes.at(w.root), &origins};
+      auto crates = dependencies.find(w.root);
+      FileContext context{editionFor(w.file), &indexes.at(w.root), &origins,
+                          crates == dependencies.end() ? nullptr : &crates->second->crates};
       processFile(result, std::move(w.tree), context, w.config, options, rules);
       writeIfApplying(result, w.file, options);
     });

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "rewriter/config.h"
+#include "rewriter/dependency_index.h"
 #include "rewriter/output.h"
 #include "rewriter/report.h"
 
@@ -22,6 +23,7 @@ struct RunOptions {
   std::optional<std::vector<std::string>> compilerFlags;  // after `--`: C++ files without a compile command
   /// --verify: fixes the project's check rejected (by fixKey), with what it said; not applied again.
   std::map<std::string, std::string, std::less<>> rejectedFixes;
+  DependencyOptions dependencies;  // how a Cargo project's dependencies are found (--offline)
 };
 
 /// The most passes of rules and fixes per file; chains and nested matches converge well before.

@@ -58,6 +58,9 @@ cl::opt<std::string> explain("explain", cl::desc("Print a check's documentation 
                              cl::cat(category));
 cl::opt<unsigned> jobs("j", cl::desc("Files processed in parallel (default: all cores)"), cl::init(0),
                        cl::cat(category));
+cl::opt<bool> offline("offline",
+                      cl::desc("Rust: run `cargo metadata --offline`, indexing only dependencies already downloaded"),
+                      cl::cat(category));
 cl::opt<bool> quiet("quiet", cl::desc("No summary; only diagnostics"), cl::cat(category));
 cl::opt<std::string> logLevel("log-level", cl::desc("trace, debug, info, warn, error, off (default: warn)"),
                               cl::init("warn"), cl::cat(category));
@@ -207,6 +210,7 @@ int main(int argc, char** argv) {
   options.checks = checks;
   options.buildPath = buildPath;
   options.compilerFlags = compilerFlags;
+  options.dependencies.offline = offline;
   if (!buildPath.empty()) {
     std::string problem = CompileCommands::problemWithBuildPath(buildPath);
     if (!problem.empty()) return usageError("-p " + buildPath + ": " + problem);

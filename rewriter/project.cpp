@@ -3,12 +3,16 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
+#include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "rewriter/relevant_ranges.h"
 #include "rewriter/rust_analysis.h"
+#include "rewriter/source.h"
 #include "rewriter/syntax.h"
 
 namespace corofix {
@@ -120,19 +124,45 @@ Edition parseEdition(const std::string& text, Edition fallback) {
   return fallback;
 }
 
-bool isIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
-
 std::string location(std::string_view path, uint32_t line0) { return std::string(path) + ":" + std::to_string(line0 + 1); }
+
+std::string_view lastSegment(std::string_view path) {
+  size_t colons = path.rfind("::");
+  return colons == std::string_view::npos ? path : path.substr(colons + 2);
+}
+
+/// std's `future::ready`, `pending` and `poll_fn`, named in full or imported: they only build a future.
+bool isStdFutureConstructor(std::string_view path) {
+  std::string_view last = lastSegment(path);
+  return (last == "ready" || last == "pending" || last == "poll_fn") &&
+         (last == path || path.find("future::") != std::string_view::npos);
+}
 
 /// `fn f() -> impl Future { async move { .. } }`: calling it only builds the future.
 bool buildsOnlyAnAsyncBlock(const rust::Function& f) {
   return f.body && rust::blockItems(f.body).size() == 1 && rust::blockTail(f.body).is("async_block");
 }
 
-/// The callee of `fn f(..) -> impl Future<..> { g(pure..) }`, or "" if the body is anything else.
+/// `fn read(..) -> Read<'a, R> { Read { reader, buf } }` (how libraries write their named futures,
+/// `Self { .. }` in a `new`): calling it only moves values into the future, whose `poll` does the work.
+/// Returns the type built, or "".
+std::string builtStruct(const rust::Function& f) {
+  if (!f.body || rust::blockItems(f.body).size() != 1) return {};
+  Node literal = rust::blockTail(f.body);
+  if (!literal.is("struct_expression")) return {};
+  bool pure = true;
+  walk(literal.field("body"), [&](Node n) {
+    if (n.is("field_initializer")) pure &= rust::isPure(n.field("value"));
+    if (n.is("base_field_initializer")) pure &= rust::isPure(n.namedChild(0));
+    return pure && !n.is("field_initializer");
+  });
+  return pure ? std::string(literal.field("name").text()) : std::string();
+}
+
+/// The callee of `fn f(..) -> F { g(pure..) }` with `F` possibly a future, or "" if the body is
+/// anything else.
 std::string forwardedCallee(const rust::Function& f) {
-  if (!f.body || !f.returnType || f.returnType.text().find("Future") == std::string_view::npos ||
-      rust::blockItems(f.body).size() != 1)
+  if (!f.body || !f.returnType || !mayBeAFuture(f.returnType.text()) || rust::blockItems(f.body).size() != 1)
     return {};
   Node call = rust::blockTail(f.body);
   if (!call.is("call_expression")) return {};
@@ -150,6 +180,92 @@ std::string forwardedCallee(const rust::Function& f) {
   for (Node argument : call.field("arguments").namedChildren())
     if (!rust::isPure(argument)) return {};
   return name;
+}
+
+bool isAsyncSignature(Node signature) {
+  for (Node c : signature.namedChildren())
+    if (c.is("function_modifiers")) return c.text().find("async") != std::string_view::npos;
+  return false;
+}
+
+/// What calling a trait's fn declaration does: an `async fn`'s body is a state machine whatever the
+/// impl; any other fn's impls may do work.
+CalleeIndex::Definition declared(Node signature, std::string_view name, const std::string& where) {
+  Node returned = signature.field("return_type");
+  if (isAsyncSignature(signature))
+    return {Laziness::Lazy, "`" + std::string(name) + "` is a trait `async fn` (" + where + ")", ""};
+  return {Laziness::Eager, "`" + std::string(name) + "` is a trait fn whose impls may do work when called (" + where + ")",
+          "", returned && mayBeAFuture(returned.text())};
+}
+
+CalleeIndex::Definition defined(const rust::Function& f, const std::string& where) {
+  std::string name(f.name.text());
+  bool awaitable = f.isAsync || (f.returnType && mayBeAFuture(f.returnType.text()));
+  if (f.isAsync) return {Laziness::Lazy, "`" + name + "` is an `async fn` (" + where + ")", ""};
+  if (buildsOnlyAnAsyncBlock(f)) return {Laziness::Lazy, "`" + name + "` only builds an `async` block (" + where + ")", ""};
+  if (std::string built = builtStruct(f); !built.empty() && awaitable)
+    return {Laziness::Lazy, "`" + name + "` only builds a `" + built + "`, whose `poll` does the work (" + where + ")", ""};
+  if (std::string callee = forwardedCallee(f); !callee.empty())
+    return {Laziness::Unknown, "`" + name + "` returns `" + callee + "`'s future (" + where + ")", callee};
+  std::string returns = f.returnType ? " returning `" + std::string(f.returnType.text()) + "`" : "";
+  return {Laziness::Eager, "`" + name + "` is a plain fn" + returns + " that may do work when called (" + where + ")", "",
+          awaitable};
+}
+
+/// "a", "a and b", "a, b, c and 4 more", sorted.
+std::string listed(std::vector<std::string_view> names) {
+  constexpr size_t kShown = 3;
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::string out;
+  size_t shown = names.size() > kShown + 1 ? kShown : names.size();
+  for (size_t i = 0; i < shown; ++i)
+    out += (i == 0 ? "" : i + 1 == shown && shown == names.size() ? " and " : ", ") + std::string(names[i]);
+  if (shown < names.size()) out += " and " + std::to_string(names.size() - shown) + " more";
+  return out;
+}
+
+/// The laziness every definition that may be the callee shares, or Unknown naming two that differ.
+CalleeResolution agreed(std::vector<CalleeIndex::Definition> found, std::string_view path, std::string_view scope) {
+  if (found.empty())
+    return {Laziness::Unknown, "`" + std::string(path) + "` is not defined in " + std::string(scope) +
+                                   " as a fn that may return a future, so whether it does work when called is unknown"};
+  // Indexes fill in parallel: sorted, the message is the same every run.
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.reason < b.reason; });
+  auto notLazy = std::find_if(found.begin(), found.end(), [](const auto& d) { return d.laziness != Laziness::Lazy; });
+  const auto& first = notLazy == found.end() ? found.front() : *notLazy;
+  auto other = std::find_if(found.begin(), found.end(), [&](const auto& d) { return d.laziness != first.laziness; });
+  if (other == found.end()) return {first.laziness, first.reason};
+  return {Laziness::Unknown, "`" + std::string(lastSegment(path)) + "` has " + std::to_string(found.size()) +
+                                 " definitions in " + std::string(scope) + " that differ: " + first.reason + "; " +
+                                 other->reason};
+}
+
+std::string textOf(std::string_view text, TextRange range) {
+  return std::string(text.substr(range.begin, range.end - range.begin));
+}
+
+/// A fn the lexer delimited and the parser skips. One that may build or forward a future is parsed
+/// on its own (rare: most plain fns return no future); any other is a plain fn, eager.
+void addLexed(std::string_view path, std::string_view text, const LineIndex& lines, const PlainFunction& fn,
+              CalleeIndex& index) {
+  std::string name = textOf(text, fn.name), returned = textOf(text, fn.returnType);
+  uint32_t line = lines.line(fn.item.begin) - 1;
+  if (fn.bodyIsOneExpression && mayBeAFuture(returned)) {
+    index.addParsedFile(path, *SyntaxTree::parseRust(textOf(text, fn.item)), line);
+    return;
+  }
+  bool declaration = text[fn.item.end - 1] == ';';
+  std::string returns = returned.empty() ? "" : " returning `" + returned + "`";
+  std::string what = declaration ? "is a fn declaration (of a trait or an `extern` block)" + returns +
+                                       ", whose definitions may do work when called ("
+                                 : "is a plain fn" + returns + " that may do work when called (";
+  index.add(name, {Laziness::Eager, "`" + name + "` " + what + location(path, line) + ")", "", mayBeAFuture(returned)});
+}
+
+/// Only files that can hold a coroutine are parsed; the rest cost one lexing.
+bool mayContainAsync(std::string_view text) {
+  return text.find("async") != std::string_view::npos || text.find("await") != std::string_view::npos;
 }
 
 }  // namespace
@@ -179,106 +295,137 @@ void CalleeIndex::add(std::string name, Definition definition) {
   definitions_[std::move(name)].push_back(std::move(definition));
 }
 
-void CalleeIndex::addParsedFile(std::string_view path, const SyntaxTree& tree) {
+void CalleeIndex::addParsedFile(std::string_view path, const SyntaxTree& tree, uint32_t firstLine) {
   walk(tree.root(), [&](Node n) {
+    std::string where = location(path, firstLine + n.line());
     if (n.is("function_signature_item")) {  // a trait's fn without a default body
-      bool isAsync = false;
-      for (Node c : n.namedChildren())
-        if (c.is("function_modifiers")) isAsync = c.text().find("async") != std::string_view::npos;
-      std::string name(n.field("name").text());
-      add(name, isAsync ? Definition{Laziness::Lazy, "`" + name + "` is a trait `async fn` (" + location(path, n.line()) + ")"}
-                        : Definition{Laziness::Eager, "`" + name + "` is a trait fn whose impls may do work when called (" +
-                                                          location(path, n.line()) + ")"});
+      std::string_view name = n.field("name").text();
+      add(std::string(name), declared(n, name, where));
       return false;
     }
     auto f = rust::asFunction(n);
     // Only items are callable from elsewhere: descend through modules, impls and traits, not bodies.
     if (!f) return n.is("source_file") || n.is("mod_item") || n.is("declaration_list") || n.is("impl_item") ||
                    n.is("trait_item");
-    std::string name(f->name.text());
-    if (f->isAsync)
-      add(name, {Laziness::Lazy, "`" + name + "` is an `async fn` (" + location(path, n.line()) + ")"});
-    else if (buildsOnlyAnAsyncBlock(*f))
-      add(name, {Laziness::Lazy, "`" + name + "` only builds an `async` block (" + location(path, n.line()) + ")"});
-    else if (std::string callee = forwardedCallee(*f); !callee.empty())
-      add(name, {Laziness::Unknown, "`" + name + "` returns `" + callee + "`'s future (" + location(path, n.line()) + ")",
-                 callee});
-    else
-      add(name, {Laziness::Eager, "`" + name + "` is a plain fn that may do work when called (" +
-                                      location(path, n.line()) + ")"});
+    add(std::string(f->name.text()), defined(*f, where));
     return false;
   });
 }
 
-void CalleeIndex::addUnparsedFile(std::string_view path, std::string_view text, uint32_t begin, uint32_t end) {
-  end = std::min<size_t>(end, text.size());
-  uint32_t line = std::count(text.begin(), text.begin() + std::min<size_t>(begin, text.size()), '\n');
-  for (size_t i = begin; i + 3 < end; ++i) {
-    if (text[i] == '\n') ++line;
-    if (text.compare(i, 3, "fn ") != 0 || (i > 0 && isIdentChar(text[i - 1]))) continue;
-    size_t begin = i + 3, end = begin;
-    while (end < text.size() && isIdentChar(text[end])) ++end;
-    if (end == begin) continue;
-    std::string name(text.substr(begin, end - begin));
-    add(name, {Laziness::Eager, "`" + name + "` is a plain fn that may do work when called (" + location(path, line) + ")"});
-  }
-}
-
-CalleeResolution CalleeIndex::resolve(std::string_view path) const {
+std::vector<CalleeIndex::Definition> CalleeIndex::candidates(std::string_view name) const {
   std::lock_guard lock(mutex_);
-  return resolve(path, 0);
+  std::vector<const Definition*> resolving;
+  return candidates(name, resolving);
 }
 
-CalleeResolution CalleeIndex::resolve(std::string_view path, unsigned depth) const {
-  std::string_view name = path.substr(path.rfind("::") == std::string_view::npos ? 0 : path.rfind("::") + 2);
-  auto it = definitions_.find(name);
-  if (it == definitions_.end()) {
-    bool stdPath = path.substr(0, 14) == "core::future::" || path.substr(0, 13) == "std::future::" || path == name;
-    if (stdPath && (name == "ready" || name == "pending" || name == "poll_fn"))
-      return {Laziness::Lazy, "`" + std::string(path) + "` is std's lazy future constructor"};
-    return {Laziness::Unknown, "`" + std::string(path) + "` is not defined in the indexed workspace, so whether it "
-                               "does work when called is unknown"};
+std::vector<CalleeIndex::Definition> CalleeIndex::candidates(std::string_view path,
+                                                             std::vector<const Definition*>& resolving) const {
+  std::vector<Definition> out;
+  auto it = definitions_.find(lastSegment(path));
+  if (it == definitions_.end()) return out;
+  for (const Definition& d : it->second) {
+    // A forwarder met again while resolving itself adds nothing: the others decide.
+    if (!d.awaitable || std::find(resolving.begin(), resolving.end(), &d) != resolving.end()) continue;
+    Definition resolved = d;
+    if (!d.forwardsTo.empty()) {
+      resolving.push_back(&d);
+      std::vector<Definition> targets = candidates(d.forwardsTo, resolving);
+      resolving.pop_back();
+      CalleeResolution target = targets.empty() && isStdFutureConstructor(d.forwardsTo)
+                                    ? CalleeResolution{Laziness::Lazy, "`" + d.forwardsTo + "` is std's lazy future constructor"}
+                                    : agreed(std::move(targets), d.forwardsTo, scope_);
+      resolved.laziness = target.laziness == Laziness::Lazy ? Laziness::Lazy : Laziness::Unknown;
+      resolved.reason += ", and " + target.reason;
+    }
+    out.push_back(std::move(resolved));
   }
-  std::vector<Definition> defs = it->second;  // files are indexed in parallel: sort for stable messages
-  constexpr unsigned kMaxForwarding = 8;  // a chain of forwarders, or a cycle
-  for (auto& d : defs) {
-    if (d.forwardsTo.empty()) continue;
-    CalleeResolution target = depth < kMaxForwarding ? resolve(d.forwardsTo, depth + 1)
-                                                     : CalleeResolution{Laziness::Unknown, "forwarding too deep"};
-    d.laziness = target.laziness == Laziness::Lazy ? Laziness::Lazy : Laziness::Unknown;
-    d.reason += ", and " + target.reason;
+  return out;
+}
+
+std::vector<std::pair<std::string, CalleeIndex::Definition>> CalleeIndex::entries() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<std::string, Definition>> out;
+  for (const auto& [name, definitions] : definitions_)
+    for (const Definition& d : definitions) out.emplace_back(name, d);
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first, a.second.reason) < std::tie(b.first, b.second.reason);
+  });
+  return out;
+}
+
+CalleeResolution CalleeIndex::resolve(const CalleeQuery& query) const { return resolveAmong({this}, query, scope_); }
+
+CalleeResolution resolveAmong(const std::vector<const CalleeIndex*>& indexes, const CalleeQuery& query,
+                              std::string_view scope) {
+  std::vector<CalleeIndex::Definition> found;
+  std::vector<std::string_view> definedIn;
+  for (const CalleeIndex* index : indexes) {
+    std::vector<CalleeIndex::Definition> here = index->candidates(query.name);
+    if (!here.empty()) definedIn.push_back(index->scope());
+    found.insert(found.end(), here.begin(), here.end());
   }
-  std::sort(defs.begin(), defs.end(), [](const auto& a, const auto& b) { return a.reason < b.reason; });
-  for (const auto& d : defs)
-    if (d.laziness != defs.front().laziness)
-      return {Laziness::Unknown, "`" + std::string(name) + "` has " + std::to_string(defs.size()) +
-                                     " definitions that differ: " + defs.front().reason + "; " + d.reason};
-  return {defs.front().laziness, defs.front().reason};
+  if (found.empty() && isStdFutureConstructor(query.name))
+    return {Laziness::Lazy, "`" + std::string(query.name) + "` is std's lazy future constructor"};
+  return agreed(std::move(found), query.name, found.empty() ? std::string(scope) : listed(std::move(definedIn)));
+}
+
+bool mayBeAFuture(std::string_view type) {
+  type = trim(type);
+  if (type.empty() || type == "!" || type.find_first_of("&*([") == 0) return false;
+  if (type.substr(0, 5) == "impl " || type.substr(0, 4) == "dyn ") return type.find("Future") != std::string_view::npos;
+  static const std::set<std::string_view> kNoFuture = {
+      "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+      "f32", "f64", "String", "Vec", "Option", "Result", "Poll", "Cow", "HashMap", "BTreeMap", "VecDeque", "Duration"};
+  return !kNoFuture.count(lastSegment(trim(type.substr(0, type.find('<')))));
+}
+
+std::unique_ptr<SyntaxTree> indexRustSource(std::string_view path, std::string_view text, CalleeIndex& index) {
+  SkippableText skippable = skippableText(text);
+  LineIndex lines(text);
+  for (const PlainFunction& fn : skippable.plainFunctions) addLexed(path, text, lines, fn, index);
+  if (skippable.lexed && !mayContainAsync(text)) {
+    for (const PlainFunction& fn : skippable.declarations) addLexed(path, text, lines, fn, index);
+    return nullptr;
+  }
+  std::vector<std::pair<uint32_t, uint32_t>> skip;
+  for (TextRange range : skippable.ranges) skip.emplace_back(range.begin, range.end);
+  auto tree = SyntaxTree::parseRustSkipping(text, skip);
+  index.addParsedFile(path, *tree);  // declarations are not skipped: the parse sees them
+  return tree;
 }
 
 namespace {
 
-/// The first segment of a path or `use` tree (`tokio` in `tokio::time::{sleep, timeout}`); empty
-/// for a global path (`::tokio::spawn`) or a bare `use {..}` list.
-std::string_view firstSegment(Node path) {
-  while (path.is("scoped_identifier") || path.is("scoped_use_list") || path.is("use_as_clause") ||
-         path.is("use_wildcard")) {
-    Node inner = path.is("use_wildcard") ? path.namedChild(0) : path.field("path");
-    if (!inner) return "";
-    path = inner;
-  }
-  return path.is("use_list") ? "" : path.text();
+std::string_view firstSegment(std::string_view path) { return path.substr(0, path.find("::")); }
+
+std::string joined(std::string_view prefix, std::string_view path) {
+  std::string out(prefix);
+  if (!out.empty() && !path.empty()) out += "::";
+  for (char c : path)
+    if (!std::isspace(static_cast<unsigned char>(c))) out += c;
+  return out;
 }
 
-/// The names a `use` tree brings into scope (`b` and `t` for `a::{b, c as t}`), and whether it is a glob.
-void importedNames(Node tree, std::vector<std::string_view>& names, bool& glob) {
-  if (tree.is("use_wildcard")) glob = true;
-  else if (tree.is("use_as_clause")) names.push_back(tree.field("alias").text());
-  else if (tree.is("scoped_identifier")) names.push_back(tree.field("name").text());
-  else if (tree.is("identifier")) names.push_back(tree.text());
-  else if (tree.is("scoped_use_list")) importedNames(tree.field("list"), names, glob);
-  else if (tree.is("use_list"))
-    for (Node item : tree.namedChildren()) importedNames(item, names, glob);
+/// A `use` tree's imports: each name it brings into scope with the path it stands for (`t` and
+/// `a::c` for `c as t` in `a::{b, c as t}`), and the paths its globs import from.
+void importedPaths(Node tree, const std::string& prefix, std::vector<std::pair<std::string, std::string>>& names,
+                   std::vector<std::string>& globs) {
+  if (tree.is("use_wildcard")) {
+    globs.push_back(joined(prefix, tree.namedChild(0) ? tree.namedChild(0).text() : ""));
+  } else if (tree.is("use_as_clause")) {
+    names.emplace_back(tree.field("alias").text(), joined(prefix, tree.field("path").text()));
+  } else if (tree.is("scoped_identifier")) {
+    names.emplace_back(tree.field("name").text(), joined(prefix, tree.text()));
+  } else if (tree.is("self")) {  // `use tokio::io::{self, ..}`
+    names.emplace_back(lastSegment(prefix), prefix);
+  } else if (tree.is("identifier") || tree.is("crate") || tree.is("super")) {
+    names.emplace_back(tree.text(), joined(prefix, tree.text()));
+  } else if (tree.is("scoped_use_list")) {
+    Node path = tree.field("path");
+    importedPaths(tree.field("list"), path ? joined(prefix, path.text()) : prefix, names, globs);
+  } else if (tree.is("use_list")) {
+    for (Node item : tree.namedChildren()) importedPaths(item, prefix, names, globs);
+  }
 }
 
 }  // namespace
@@ -292,7 +439,7 @@ PathOrigins::PathOrigins(const SyntaxTree& tree) {
     }
     if (n.is("extern_crate_declaration")) {
       Node alias = n.field("alias") ? n.field("alias") : n.field("name");
-      imported_[std::string(alias.text())] = Origin::OtherCrate;
+      imported_[std::string(alias.text())] = {Origin::OtherCrate, std::string(n.field("name").text())};
       return false;
     }
     for (std::string_view kind : {"mod_item", "struct_item", "enum_item", "union_item", "trait_item", "type_item",
@@ -301,15 +448,15 @@ PathOrigins::PathOrigins(const SyntaxTree& tree) {
     return true;
   });
   for (Node use : uses) {  // after the walk: a `use` may name a module declared below it
-    Node argument = use.field("argument");
-    Origin origin = ofRoot(firstSegment(argument));
-    std::vector<std::string_view> names;
-    bool glob = false;
-    importedNames(argument, names, glob);
-    externalGlob_ |= glob && origin == Origin::OtherCrate;
-    for (std::string_view name : names) {
-      auto [it, fresh] = imported_.emplace(std::string(name), origin);
-      if (!fresh && origin == Origin::OtherCrate) it->second = origin;  // when unsure, another crate
+    std::vector<std::pair<std::string, std::string>> names;
+    std::vector<std::string> globs;
+    importedPaths(use.field("argument"), "", names, globs);
+    for (std::string& glob : globs)
+      if (ofRoot(firstSegment(glob)) == Origin::OtherCrate) globCrates_.push_back(external(glob).crate);
+    for (auto& [name, path] : names) {
+      Import import{ofRoot(firstSegment(path)), path};
+      auto [it, fresh] = imported_.emplace(name, import);
+      if (!fresh && import.origin == Origin::OtherCrate) it->second = import;  // when unsure, another crate
     }
   }
 }
@@ -318,34 +465,81 @@ PathOrigins::Origin PathOrigins::ofRoot(std::string_view root) const {
   if (root.empty()) return Origin::OtherCrate;  // `::tokio::spawn`
   if (root == "crate" || root == "self" || root == "super" || root == "Self") return Origin::ThisCrate;
   if (root == "std" || root == "core" || root == "alloc") return Origin::Std;
-  if (auto it = imported_.find(root); it != imported_.end()) return it->second;
-  if (std::find(declared_.begin(), declared_.end(), root) != declared_.end()) return Origin::ThisCrate;
+  if (auto it = imported_.find(root); it != imported_.end()) return it->second.origin;
+  if (isDeclared(root)) return Origin::ThisCrate;
   return Origin::OtherCrate;  // an extern crate name (edition 2018 and later)
+}
+
+bool PathOrigins::isDeclared(std::string_view name) const {
+  return std::find(declared_.begin(), declared_.end(), name) != declared_.end();
 }
 
 PathOrigins::Origin PathOrigins::of(std::string_view path) const {
   size_t colons = path.find("::");
   if (colons != std::string_view::npos) return ofRoot(path.substr(0, colons));
-  if (auto it = imported_.find(path); it != imported_.end()) return it->second;
-  if (std::find(declared_.begin(), declared_.end(), path) != declared_.end()) return Origin::ThisCrate;
-  return externalGlob_ ? Origin::OtherCrate : Origin::ThisCrate;
+  if (auto it = imported_.find(path); it != imported_.end()) return it->second.origin;
+  if (isDeclared(path)) return Origin::ThisCrate;
+  return globCrates_.empty() ? Origin::ThisCrate : Origin::OtherCrate;
 }
 
-CalleeResolution FileContext::resolve(std::string_view name) const {
+PathOrigins::External PathOrigins::external(std::string_view path) const {
+  if (path.substr(0, 2) == "::") path.remove_prefix(2);  // `::tokio::spawn`
+  std::string_view root = firstSegment(path);
+  std::string full(path);
+  if (auto it = imported_.find(root); it != imported_.end()) {
+    full = it->second.path + std::string(path.substr(root.size()));
+  } else if (root == path && !isDeclared(path)) {  // a bare name from a glob import
+    bool oneCrate = std::all_of(globCrates_.begin(), globCrates_.end(), [&](const auto& c) { return c == globCrates_[0]; });
+    return {oneCrate && !globCrates_.empty() ? globCrates_[0] : "", full};
+  }
+  return {std::string(firstSegment(full)), full};
+}
+
+CalleeResolution FileContext::resolve(const CalleeQuery& query) const {
   if (!callees) return {Laziness::Unknown, "no callee index"};
+  if (query.isMethod) return resolveMethod(query);
+  std::string name(query.name);
   PathOrigins::Origin origin = origins ? origins->of(name) : PathOrigins::Origin::ThisCrate;
-  if (origin == PathOrigins::Origin::OtherCrate)
-    return {Laziness::Unknown, "`" + std::string(name) + "` comes from another crate, which the callee index (this "
-                               "workspace only) cannot see, so whether it does work when called is unknown"};
+  if (origin == PathOrigins::Origin::OtherCrate) return resolveInOtherCrate(query);
   if (origin == PathOrigins::Origin::Std) {
-    std::string_view last = name.substr(name.rfind("::") == std::string_view::npos ? 0 : name.rfind("::") + 2);
-    bool futureConstructor = last == "ready" || last == "pending" || last == "poll_fn";
-    if (futureConstructor && (last == name || name.find("future::") != std::string_view::npos))
-      return {Laziness::Lazy, "`" + std::string(name) + "` is std's lazy future constructor"};
-    return {Laziness::Unknown, "`" + std::string(name) + "` comes from std; of std, only `future::ready`, `pending` "
+    if (isStdFutureConstructor(name)) return {Laziness::Lazy, "`" + name + "` is std's lazy future constructor"};
+    return {Laziness::Unknown, "`" + name + "` comes from std; of std, only `future::ready`, `pending` "
                                "and `poll_fn` are known to do nothing when called"};
   }
-  return callees->resolve(name);
+  return callees->resolve(query);
+}
+
+CalleeResolution FileContext::resolveInOtherCrate(const CalleeQuery& query) const {
+  std::string name(query.name), unknown = ", so whether it does work when called is unknown";
+  if (!crates)
+    return {Laziness::Unknown, "`" + name + "` comes from another crate, and no dependency is indexed (no Cargo "
+                               "package)" + unknown};
+  if (!crates->unavailable.empty())
+    return {Laziness::Unknown, "`" + name + "` comes from another crate, and the dependencies are not indexed: " +
+                                   crates->unavailable};
+  PathOrigins::External external = origins->external(name);
+  if (external.crate.empty())
+    return {Laziness::Unknown, "`" + name + "` may come from any of the crates this file glob-imports (`use ..::*`)" +
+                                   unknown};
+  auto it = crates->byCrateName.find(external.crate);
+  if (it == crates->byCrateName.end())
+    return {Laziness::Unknown, "`" + name + "` comes from crate `" + external.crate + "`, which is not a dependency "
+                               "of this package" + unknown};
+  return resolveAmong(it->second, {external.path}, "crate `" + external.crate + "`");
+}
+
+CalleeResolution FileContext::resolveMethod(const CalleeQuery& query) const {
+  if (!crates) return callees->resolve(query);
+  if (!crates->unavailable.empty()) {
+    CalleeResolution here = callees->resolve(query);
+    if (here.laziness != Laziness::Lazy) return here;
+    return {Laziness::Unknown, here.reason + ", but a dependency may define `" + std::string(query.name) +
+                                   "` too, and the dependencies are not indexed: " + crates->unavailable};
+  }
+  std::vector<const CalleeIndex*> indexes{callees};
+  indexes.insert(indexes.end(), crates->all.begin(), crates->all.end());
+  return resolveAmong(indexes, query, crates->all.empty() ? callees->scope() : "the workspace and its " +
+                                          std::to_string(crates->all.size()) + " indexed dependencies");
 }
 
 }  // namespace corofix

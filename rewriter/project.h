@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -34,35 +35,73 @@ struct CalleeResolution {
   std::string reason;
 };
 
+/// A call whose callee is looked up. Every callee the rules resolve is awaited (or its value is
+/// returned as a future), so definitions that cannot return a future are never the callee.
+struct CalleeQuery {
+  std::string_view name;  // the function path as written (`g`, `net::g`, `tokio::time::sleep`) or the method name
+  bool isMethod = false;  // `receiver.name(..)`: the receiver's type, so the crate, is unknown
+};
+
+/// False when a fn returning `type` (its text after `->`; empty for none) cannot be awaited:
+/// `()`, scalars, `String`, `Vec<..>`, `Option<..>`, `Result<..>`, `Poll<..>`, tuples, arrays,
+/// references, and `impl Trait` that names no `Future`.
+bool mayBeAFuture(std::string_view type);
+
 /// Function definitions found in the indexed files, keyed by their last path segment (callees
 /// are resolved by name, so a name defined with different laziness is Unknown).
 class CalleeIndex {
  public:
+  /// `scope` names the indexed code in messages: "the indexed workspace", "crate `tokio`".
+  explicit CalleeIndex(std::string scope = "the indexed workspace") : scope_(std::move(scope)) {}
+
   struct Definition {
-    Laziness laziness;
+    Laziness laziness = Laziness::Unknown;
     std::string reason;  // "`g` is an `async fn` (src/net.rs:12)"
-    /// For `fn f(..) -> impl Future { g(pure..) }` (what forward-await writes): `g`, whose
-    /// laziness `f` shares.
+    /// For `fn f(..) -> F { g(pure..) }` (what forward-await writes): `g`, whose laziness `f` shares.
     std::string forwardsTo;
+    bool awaitable = true;  // false: it returns no future (see mayBeAFuture), so it is never the callee
   };
 
-  /// Adds every fn definition and trait fn declaration in a parsed file.
-  void addParsedFile(std::string_view path, const SyntaxTree& tree);
-  /// For files not worth parsing (no `async`, no `Future`): every `fn name` is a plain fn.
-  /// `begin`/`end` limit the scan to a part of `text` (a skipped item), lines still counted from the top.
-  void addUnparsedFile(std::string_view path, std::string_view text, uint32_t begin = 0,
-                       uint32_t end = UINT32_MAX);
+  /// Adds every fn definition and trait fn declaration in a parsed file. `firstLine` is the
+  /// 0-based line where the parsed text starts in the file (a fn parsed on its own).
+  void addParsedFile(std::string_view path, const SyntaxTree& tree, uint32_t firstLine = 0);
   void add(std::string name, Definition definition);
 
-  /// `name` is a call's function path (`g`, `net::g`, `Self::g`, `core::future::ready`) or a
-  /// method name (`read`).
-  CalleeResolution resolve(std::string_view name) const;
+  /// The awaitable definitions named like the callee (its last path segment), each with its
+  /// forwarding resolved. Empty if there is none here.
+  std::vector<Definition> candidates(std::string_view name) const;
+  /// `query` resolved in this index alone.
+  CalleeResolution resolve(const CalleeQuery& query) const;
+  const std::string& scope() const { return scope_; }
+  /// Every definition, by name, in a stable order: what the dependency cache stores.
+  std::vector<std::pair<std::string, Definition>> entries() const;
 
  private:
-  CalleeResolution resolve(std::string_view name, unsigned depth) const;
+  std::vector<Definition> candidates(std::string_view name, std::vector<const Definition*>& resolving) const;
 
+  std::string scope_;
   mutable std::mutex mutex_;
   std::map<std::string, std::vector<Definition>, std::less<>> definitions_;
+};
+
+/// Resolves a callee across several indexes (a method may be defined in any crate): Lazy only when
+/// every definition that may be the callee is lazy. `scope` names them in messages.
+CalleeResolution resolveAmong(const std::vector<const CalleeIndex*>& indexes, const CalleeQuery& query,
+                              std::string_view scope);
+
+/// Parses what the rules may look at in `text` (nothing for a file without `async`/`await`) and
+/// adds its fns to `index`: one indexing for the workspace's files and the dependencies'. Returns
+/// the tree, or null when the file was only lexed.
+std::unique_ptr<SyntaxTree> indexRustSource(std::string_view path, std::string_view text, CalleeIndex& index);
+
+/// The other crates a project's code may name, as indexed from its Cargo dependencies.
+struct CrateIndexes {
+  /// By the name code uses (`embedded_io_async`, or a `package = ".."` rename): the package's
+  /// index (a workspace member's is the workspace index itself). Several when members disagree.
+  std::map<std::string, std::vector<const CalleeIndex*>, std::less<>> byCrateName;
+  std::vector<const CalleeIndex*> all;  // every indexed dependency, for method calls
+  /// Why no dependency is indexed ("`cargo metadata` failed: .."); empty when they are.
+  std::string unavailable;
 };
 
 /// Where a path called in one file comes from, read off its `use` declarations and the items it
@@ -74,12 +113,25 @@ class PathOrigins {
   explicit PathOrigins(const SyntaxTree& tree);
   PathOrigins() = default;
   Origin of(std::string_view path) const;
+  /// For a path from another crate: the crate's name and the path inside it as imported
+  /// (`tokio` and `tokio::time::sleep` for `nap` after `use tokio::time::sleep as nap`). The crate
+  /// is empty when a glob import may have brought the name from any of several crates.
+  struct External {
+    std::string crate;
+    std::string path;
+  };
+  External external(std::string_view path) const;
 
  private:
+  struct Import {
+    Origin origin;
+    std::string path;  // what the name stands for: `tokio::time::sleep`
+  };
   Origin ofRoot(std::string_view root) const;
-  std::map<std::string, Origin, std::less<>> imported_;
-  std::vector<std::string> declared_;  // modules, types, traits and fns of this file
-  bool externalGlob_ = false;          // `use other_crate::*;` may bring any bare name
+  bool isDeclared(std::string_view name) const;
+  std::map<std::string, Import, std::less<>> imported_;
+  std::vector<std::string> declared_;    // modules, types, traits and fns of this file
+  std::vector<std::string> globCrates_;  // `use other_crate::*;` may bring any bare name
 };
 
 /// Everything a rule knows about the file's project.
@@ -87,9 +139,13 @@ struct FileContext {
   Edition edition = Edition::E2021;
   const CalleeIndex* callees = nullptr;
   const PathOrigins* origins = nullptr;
+  const CrateIndexes* crates = nullptr;  // the dependencies; null: none known
 
-  /// `name`: a call's function path as written (`g`, `net::g`, `tokio::time::sleep`) or a method name.
-  CalleeResolution resolve(std::string_view name) const;
+  CalleeResolution resolve(const CalleeQuery& query) const;
+
+ private:
+  CalleeResolution resolveInOtherCrate(const CalleeQuery& query) const;
+  CalleeResolution resolveMethod(const CalleeQuery& query) const;
 };
 
 }  // namespace corofix

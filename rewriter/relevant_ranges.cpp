@@ -119,12 +119,16 @@ class Scanner {
     std::vector<std::pair<size_t, size_t>> fns;  // first and last token of each fn, in order
     for (size_t i = 0; i < t_.size(); ++i) {
       if (!isWord(i, "fn") || i + 1 >= t_.size() || t_[i + 1].kind != Kind::Identifier) continue;
-      size_t body = bodyOpen(i);
+      size_t body = signatureEnd(i);
       if (body == kNone) continue;
+      if (isPunct(body, ';')) {
+        out.declarations.push_back(shape(itemStart(i), i, body, body));
+        continue;
+      }
       size_t start = itemStart(i), close = match_[body];
       std::string_view item = s_.substr(t_[start].begin, t_[close].end - t_[start].begin);
       if (item.find("async") == std::string_view::npos && item.find("await") == std::string_view::npos) {
-        out.plainFunctions.push_back({t_[start].begin, t_[close].end});
+        out.plainFunctions.push_back(shape(start, i, body, close));
         out.ranges.push_back({gapBegin(start), t_[close].end});
       }
       fns.emplace_back(start, close);
@@ -182,15 +186,49 @@ class Scanner {
     return open.empty();
   }
 
-  /// The `{` of the fn's body, skipping the signature's brackets; kNone for a declaration (`;`).
-  size_t bodyOpen(size_t fn) const {
+  /// The token ending the fn's signature, skipping its brackets: the body's `{`, or the `;` of a
+  /// declaration; kNone if anything else follows.
+  size_t signatureEnd(size_t fn) const {
     for (size_t i = fn + 2; i < t_.size(); ++i) {
-      if (isPunct(i, ';')) return kNone;
-      if (isPunct(i, '{')) return i;
+      if (isPunct(i, ';') || isPunct(i, '{')) return i;
       if (isPunct(i, '(') || isPunct(i, '[')) i = match_[i];
       else if (isPunct(i, '}') || isPunct(i, ')') || isPunct(i, ']')) return kNone;
     }
     return kNone;
+  }
+
+  /// The fn from token `start` to `close`, whose signature ends at token `signatureEnd` (the body's
+  /// `{` or the declaration's `;`).
+  PlainFunction shape(size_t start, size_t fn, size_t signatureEnd, size_t close) const {
+    PlainFunction out;
+    out.item = {t_[start].begin, t_[close].end};
+    out.name = {t_[fn + 1].begin, t_[fn + 1].end};
+    out.returnType = returnType(fn, signatureEnd);
+    out.bodyIsOneExpression = signatureEnd != close;
+    for (size_t i = signatureEnd + 1; i < close && out.bodyIsOneExpression; ++i) {
+      if (isPunct(i, ';')) out.bodyIsOneExpression = false;
+      if (isPunct(i, '{') || isPunct(i, '(') || isPunct(i, '[')) i = match_[i];
+    }
+    return out;
+  }
+
+  /// The type after the signature's `->`, up to `where` or `end`; empty without one. Angle
+  /// brackets are counted so that `F: Fn() -> u8` in the generics is not taken for it.
+  TextRange returnType(size_t fn, size_t end) const {
+    int angles = 0;
+    for (size_t i = fn + 2; i < end; ++i) {
+      bool arrow = isPunct(i, '-') && i + 1 < end && isPunct(i + 1, '>');
+      if (arrow && angles == 0) {
+        size_t last = i + 1;
+        while (last + 1 < end && !isWord(last + 1, "where")) ++last;
+        return last == i + 1 ? TextRange{} : TextRange{t_[i + 2].begin, t_[last].end};
+      }
+      if (arrow) ++i;
+      else if (isPunct(i, '<')) ++angles;
+      else if (isPunct(i, '>')) --angles;
+      else if (isPunct(i, '(') || isPunct(i, '[')) i = match_[i];
+    }
+    return {};
   }
 
   /// The first token of the item: modifiers, visibility and outer attributes before `fn`.
@@ -227,6 +265,7 @@ SkippableText skippableText(std::string_view text) {
   std::vector<Token> tokens;
   SkippableText out;
   if (!tokenize(text, tokens) || !Scanner(text, tokens).run(out)) return {};
+  out.lexed = true;
   return out;
 }
 

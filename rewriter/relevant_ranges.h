@@ -9,13 +9,26 @@
 
 namespace corofix {
 
+/// A fn item the lexer delimited, with what the callee index needs without parsing it.
+struct PlainFunction {
+  TextRange item;        // attributes and modifiers included
+  TextRange name;
+  TextRange returnType;  // the type after `->`; empty when there is none
+  /// The body holds no statement, only an expression: it may just build or forward a value.
+  bool bodyIsOneExpression = false;
+};
+
 struct SkippableText {
+  /// False when the lexer gave up: nothing is skippable and the lists below are empty.
+  bool lexed = false;
   /// Sorted, disjoint byte ranges: each plain fn with the comments just before it (its docs, often
   /// the bulk of a library), and every other run of comments outside the fns that are kept (a kept
   /// fn's own comments, and those just before it, stay: fixes keep and move them).
   std::vector<TextRange> ranges;
-  /// The plain fn items, attributes and modifiers included, for the callee index.
-  std::vector<TextRange> plainFunctions;
+  /// The plain fn items, for the callee index.
+  std::vector<PlainFunction> plainFunctions;
+  /// The fns without a body (`fn read(&mut self) -> R;` in a trait), for files that are not parsed.
+  std::vector<PlainFunction> declarations;
 };
 
 /// A plain fn is one whose text contains neither `async` nor `await` (outermost fns only). Nothing

@@ -8,7 +8,7 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Program.h"
+#include "rewriter/process.h"
 #include "llvm/Support/Regex.h"
 #include "rewriter/compile_commands.h"
 #include "rewriter/discovery.h"
@@ -187,30 +187,20 @@ struct CheckResult {
 
 CheckResult runCheck(const Check& check) {
   CheckResult result{true, {}, {}, check.label};
-  llvm::SmallString<128> outputFile;
-  if (std::error_code ec = fs::createTemporaryFile("coro-fix-verify", "log", outputFile)) {
-    return {false, {}, "could not create a temporary file: " + ec.message(), check.label};
-  }
   std::string script = "cd " + shellQuoted(check.directory) + " && " + check.command;
-  auto shell = llvm::sys::findProgramByName("sh");
-  std::string failure;
-  std::optional<llvm::StringRef> redirects[] = {llvm::StringRef(), outputFile.str(), outputFile.str()};
-  int status = shell ? llvm::sys::ExecuteAndWait(*shell, {"sh", "-c", script}, std::nullopt, redirects, 0, 0, &failure)
-                     : -1;
-  auto output = llvm::MemoryBuffer::getFile(outputFile);
-  fs::remove(outputFile);
-  if (status == 0) return result;
+  std::optional<ProgramOutput> ran = runProgram("sh", {"-c", script});
+  if (ran && ran->exitCode == 0) return result;
   result.passed = false;
-  if (!shell) result.summary = "no `sh` to run it with";
-  else if (status < 0) result.summary = "it could not be run: " + failure;
-  else if (output) result.errors = parseCheckOutput((*output)->getBuffer(), check.directory);
+  if (!ran) result.summary = "no `sh` to run it with";
+  else if (ran->exitCode < 0) result.summary = "it could not be run: " + ran->err;
+  else result.errors = parseCheckOutput(ran->out + "\n" + ran->err, check.directory);
   if (result.summary.empty() && !result.errors.empty()) {
     const CompilerError& first = result.errors.front();
     result.summary = first.primary.empty() ? first.message
                                            : displayPath(first.primary.front().file) + ":" +
                                                  std::to_string(first.primary.front().firstLine) + ": " + first.message;
   }
-  if (result.summary.empty()) result.summary = "it exited with status " + std::to_string(status);
+  if (result.summary.empty()) result.summary = "it exited with status " + std::to_string(ran->exitCode);
   return result;
 }
 

@@ -156,9 +156,11 @@ struct Captures {
   std::vector<Node> elided;            // `&` without a lifetime (the `&` token), and each `'_`
   std::vector<std::string> lifetimes;  // named lifetimes in scope (impl's, then the fn's)
   std::vector<std::string> types;      // type and const parameters in scope (impl's, then the fn's)
-  bool capturesNamedLifetime = false;  // a parameter mentions one of `lifetimes`, or `self` carries the impl's
   std::set<std::string> written;       // named lifetimes the parameters write: `&'a self`, `x: Foo<'x>`
-  bool ownsTypeParameter = false;      // a type parameter appears outside any reference: `t: T`, `self` of `impl<T>`
+  std::set<std::string> mentioned;     // type parameters the parameters name (all the impl's, with `self`)
+  // A type parameter appears outside any reference (`t: T`, `self` of `impl<T>`), or in no parameter
+  // at all (`read<T>(&mut self)`): no borrow implies that it outlives the returned future.
+  bool ownsTypeParameter = false;
   Node argumentImplTrait;              // a parameter typed `impl Trait`
 };
 
@@ -182,27 +184,24 @@ void scanParameterType(Node type, const std::set<std::string>& typeNames, Captur
     if (n.is("function_type")) return false;  // `fn(&str)`, `Fn(&str)`: higher-ranked, not captured
     if (n.is("reference_type") && !n.namedChildren()[0].is("lifetime")) out.elided.push_back(n.child(0));
     if (n.is("lifetime") && n.text() == "'_") out.elided.push_back(n);
-    else if (n.is("lifetime") && n.text() != "'static") {
-      out.capturesNamedLifetime = true;
-      out.written.emplace(n.text());
-    }
+    else if (n.is("lifetime") && n.text() != "'static") out.written.emplace(n.text());
     if (n.is("abstract_type") && !out.argumentImplTrait) out.argumentImplTrait = n;
-    if (n.is("abstract_type") || (n.is("type_identifier") && typeNames.count(std::string(n.text()))))
-      out.ownsTypeParameter |= !underReference(n, type);
+    bool typeParameter = n.is("type_identifier") && typeNames.count(std::string(n.text()));
+    if (typeParameter) out.mentioned.emplace(n.text());
+    if (n.is("abstract_type") || typeParameter) out.ownsTypeParameter |= !underReference(n, type);
     return true;
   });
 }
 
-/// How many lifetimes the returned future must capture.
-size_t borrowedLifetimes(const Captures& c) {
-  return c.elided.size() + (c.capturesNamedLifetime ? c.lifetimes.size() : 0);
-}
+/// How many lifetimes the returned future may hold: the callee's future may name any in scope, even
+/// one no parameter mentions (`read<'de, T: Decode<'de>>(&mut self)`).
+size_t borrowedLifetimes(const Captures& c) { return c.elided.size() + c.lifetimes.size(); }
 
 Captures capturesOf(const rust::Function& fn) {
   Captures out;
   Node implGenerics = fn.impl ? fn.impl.field("type_parameters") : Node{};
   addGenerics(implGenerics, out);
-  size_t implTypes = out.types.size(), implLifetimes = out.lifetimes.size();
+  size_t implTypes = out.types.size();
   addGenerics(fn.typeParameters, out);
   std::set<std::string> typeNames(out.types.begin(), out.types.end());
   if (implTypes) typeNames.insert("Self");
@@ -211,17 +210,15 @@ Captures capturesOf(const rust::Function& fn) {
       Node ampersand = p.child(0), lifetime = p.namedChildren()[0];
       if (ampersand.kind() == "&" && !lifetime.is("lifetime")) out.elided.push_back(ampersand);
       if (lifetime.is("lifetime") && lifetime.text() == "'_") out.elided.push_back(lifetime);
-      else if (lifetime.is("lifetime")) {  // `&'a self`
-        out.capturesNamedLifetime = true;
-        out.written.emplace(lifetime.text());
-      }
+      else if (lifetime.is("lifetime")) out.written.emplace(lifetime.text());  // `&'a self`
       if (ampersand.kind() != "&" && implTypes) out.ownsTypeParameter = true;  // `self` of `impl<T> S<T>`
-      out.capturesNamedLifetime |= implLifetimes > 0;
+      out.mentioned.insert(out.types.begin(), out.types.begin() + implTypes);
     } else if (p.is("parameter")) {
-      if (p.field("pattern").is("self")) out.capturesNamedLifetime |= implLifetimes > 0;
+      if (p.field("pattern").is("self")) out.mentioned.insert(out.types.begin(), out.types.begin() + implTypes);
       scanParameterType(p.field("type"), typeNames, out);
     }
   }
+  for (const std::string& type : out.types) out.ownsTypeParameter |= !out.mentioned.count(type);
   return out;
 }
 
@@ -445,7 +442,7 @@ std::optional<std::string> impureArgument(const Forward& f, const RuleInput&) {
 }
 
 std::optional<std::string> calleeNotLazy(const Forward& f, const RuleInput& input) {
-  CalleeResolution callee = input.project.resolve(f.call.name);
+  CalleeResolution callee = input.project.resolve({f.call.name, bool(f.call.receiver)});
   if (callee.laziness == Laziness::Lazy) return std::nullopt;
   return callee.reason + ": if its body does work, that work would run when " + quoted(f.fn.name.text()) +
          " is called instead of at the first poll";

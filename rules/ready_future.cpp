@@ -794,14 +794,33 @@ std::optional<Problem> outputNotSend(const Candidate& c, const TypeFacts& types)
                  output, "may not be Send"};
 }
 
+/// What in a value leaves part of its type to inference (`Ok(v)`: the error type), or "".
+std::string inferredPart(Node n) {
+  if (n.is("identifier") && n.text() == "None" && !n.parent().is("call_expression")) return "the `Option`'s content";
+  if (!n.is("call_expression") || !n.field("function").is("identifier")) return "";
+  std::string_view callee = n.field("function").text();
+  if (callee == "Ok") return "the `Result`'s error type";
+  if (callee == "Err") return "the `Result`'s value type";
+  return "";
+}
+
 /// The block form's value is built from literals and captured variables (which the block's
-/// future held already); only the types it names can make `Ready<..>` lose Send.
+/// future held already); only the types it names, and those inference picks, can make `Ready<..>`
+/// lose Send. (axum: `async { Ok(StatusCode::OK) }` was Send for any error type `E`; `ready(..)`
+/// holds the `Result<_, E>` and is Send only when `E` is.)
 std::optional<Problem> blockValueNotSend(const Candidate& c, const TypeFacts& types) {
   Node tail = rust::blockTail(c.body);
   if (!tail) return std::nullopt;
   std::optional<Problem> found;
   walk(tail, [&](Node n) {
     if (found) return false;
+    if (std::string inferred = inferredPart(n); !inferred.empty()) {
+      found = Problem{Applicability::Unsafe,
+                      quotedOneLine(n) + " leaves " + inferred + " to inference: if that type is not Send, " +
+                          "`Ready<..>` is not Send either, while the `async` block's future was (it holds no value)",
+                      n, "type left to inference"};
+      return false;
+    }
     Node named;
     if (n.is("struct_expression")) named = n.field("name");
     if (n.is("type_cast_expression")) named = n.field("type");

@@ -347,7 +347,7 @@ std::optional<std::string> macroMayLeave(const rust::AwaitedCall& call) {
 
 /// Calling the callee must run nothing: that is what the block's first poll used to do.
 std::optional<std::string> calleeMayRunEarly(const rust::AwaitedCall& call, const RuleInput& input) {
-  CalleeResolution resolution = input.project.resolve(call.name);
+  CalleeResolution resolution = input.project.resolve({call.name, bool(call.receiver)});
   if (resolution.laziness == Laziness::Lazy) return std::nullopt;
   return resolution.reason + "; the rewrite calls it when the block is created instead of at the block's first poll";
 }

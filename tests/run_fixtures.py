@@ -7,6 +7,8 @@
   args         optional: extra coro-fix arguments, one per line (e.g. --unsafe-fixes)
   edition      optional: the crate's edition (default 2021), written to a Cargo.toml beside it
   diagnostics  optional: lines that must each appear in coro-fix's check output
+  deps/NAME.rs optional: library crates the program depends on (a Cargo path dependency `NAME`,
+               built with rustc and passed with --extern), for calls into another crate
 For every case: the fix must produce expected.rs, a second --apply must change nothing, and the
 program before and after must build with rustc and print the same stdout."""
 import argparse, concurrent.futures, os, pathlib, shutil, subprocess, sys, tempfile
@@ -19,14 +21,36 @@ def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
 
 
-def build_and_run(source, edition, rt_dir, work, name):
+def build_and_run(source, edition, rt_dir, work, name, externs=()):
     exe = work / name
     built = run(["rustc", "--edition", edition, "-A", "warnings", "--extern", f"rt={rt_dir / 'librt.rlib'}",
-                 "-L", str(rt_dir), "-o", str(exe), str(source)])
+                 *externs, "-L", str(rt_dir), "-o", str(exe), str(source)])
     if built.returncode != 0:
         return None, built.stderr
     ran = run([str(exe)], timeout=60)
     return ran.stdout + f"[exit {ran.returncode}]", ran.stderr
+
+
+def add_dependencies(case, edition, rt_dir, work, crate):
+    """Lays out and builds the case's deps/*.rs as path dependencies of `crate`. Returns rustc's
+    --extern arguments for them, and a failure message (None when they built)."""
+    externs, manifest = [], ["", "[dependencies]"]
+    for source in sorted(case.glob("deps/*.rs")):
+        name = source.stem
+        dep = work / "deps" / name
+        (dep / "src").mkdir(parents=True)
+        (dep / "Cargo.toml").write_text(f'[package]\nname = "{name}"\nversion = "0.1.0"\nedition = "{edition}"\n')
+        shutil.copy(source, dep / "src" / "lib.rs")
+        rlib = work / "deps" / f"lib{name}.rlib"
+        built = run(["rustc", "--edition", edition, "-A", "warnings", "--crate-type", "rlib", "--crate-name", name,
+                     "--extern", f"rt={rt_dir / 'librt.rlib'}", "-L", str(rt_dir), "-o", str(rlib), str(source)])
+        if built.returncode != 0:
+            return [], f"deps/{source.name} does not build:\n{built.stderr}"
+        externs += ["--extern", f"{name}={rlib}"]
+        manifest.append(f'{name} = {{ path = "../deps/{name}" }}')
+    with open(crate / "Cargo.toml", "a") as toml:
+        toml.write("\n".join(manifest) + "\n")
+    return externs, None
 
 
 def check_case(case, coro_fix, rt_dir):
@@ -41,6 +65,9 @@ def check_case(case, coro_fix, rt_dir):
         (crate / "Cargo.toml").write_text(f'[package]\nname = "fixture"\nversion = "0.1.0"\nedition = "{edition}"\n')
         target = crate / "src" / "main.rs"
         shutil.copy(case / "input.rs", target)
+        externs, failure = add_dependencies(case, edition, rt_dir, work, crate)
+        if failure:
+            return [failure]
 
         checked = run([coro_fix, "--color=never", *extra, str(crate)])
         if checked.returncode not in (0, 1):
@@ -62,8 +89,8 @@ def check_case(case, coro_fix, rt_dir):
         if target.read_text() != result:
             failures.append("a second --apply changed the file again")
 
-        before, before_err = build_and_run(case / "input.rs", edition, rt_dir, work, "before")
-        after, after_err = build_and_run(target, edition, rt_dir, work, "after")
+        before, before_err = build_and_run(case / "input.rs", edition, rt_dir, work, "before", externs)
+        after, after_err = build_and_run(target, edition, rt_dir, work, "after", externs)
         if before is None:
             failures.append(f"input.rs does not build:\n{before_err}")
         if after is None:
@@ -71,7 +98,7 @@ def check_case(case, coro_fix, rt_dir):
         if before is not None and after is not None and before != after:
             failures.append(f"output changed:\n--- before\n{before}--- after\n{after}")
         if (case / "wrong.rs").exists() and before is not None:
-            wrong, _ = build_and_run(case / "wrong.rs", edition, rt_dir, work, "wrong")
+            wrong, _ = build_and_run(case / "wrong.rs", edition, rt_dir, work, "wrong", externs)
             if wrong == before:
                 failures.append("wrong.rs builds and prints the same as input.rs: the case guards nothing")
     return failures

@@ -253,6 +253,15 @@ TEST(Edition, FromPackageAndWorkspace) {
   EXPECT_EQ(projectRootFor(lone + "/main.rs"), lone);
 }
 
+TEST(CalleeIndex, OnlyTypesThatMayBeFuturesAreAwaitable) {
+  for (const char* future : {"impl Future<Output = u8> + '_", "Read<'a, R>", "Self", "Pin<Box<dyn Future<Output = ()>>>",
+                             "tokio::task::JoinHandle<T>"})
+    EXPECT_TRUE(mayBeAFuture(future)) << future;
+  for (const char* plain : {"", "()", "u8", "&str", "&'a mut T", "(u8, u8)", "[u8; 4]", "String", "Vec<u8>",
+                            "Option<T>", "io::Result<usize>", "core::task::Poll<()>", "impl Iterator<Item = u8>", "!"})
+    EXPECT_FALSE(mayBeAFuture(plain)) << plain;
+}
+
 TEST(CalleeIndex, ResolvesLazinessAndAmbiguity) {
   std::string text =
       "async fn fetch() {}\n"
@@ -260,24 +269,38 @@ TEST(CalleeIndex, ResolvesLazinessAndAmbiguity) {
       "fn eager() -> impl core::future::Future<Output = ()> { println!(); async {} }\n"
       "trait Bus { async fn write(&mut self); fn read(&mut self) -> impl core::future::Future<Output = ()>; }\n"
       "async fn twice() {}\n"
-      "struct S; impl S { fn twice(&self) {} }\n";
+      "struct S; impl S { fn twice(&self) -> Fut { Fut::new() } }\n"
+      "async fn once() {}\n"
+      "impl S { fn once(&self) {} fn len(&self) -> usize { 0 } }\n"
+      "fn builds_struct(r: R) -> Read<R> { Read { r, done: false } }\n"
+      "fn calls_in_struct(r: R) -> Read<R> { Read { r: open(r), done: false } }\n"
+      "fn forwards_to_std() -> Ready<u8> { core::future::ready(1) }\n";
   auto tree = SyntaxTree::parseRust(text);
   CalleeIndex index;
   index.addParsedFile("lib.rs", *tree);
-  index.addUnparsedFile("sync.rs", "pub fn plain() {}\nfn  spaced() {}\n");
-  EXPECT_EQ(index.resolve("fetch").laziness, Laziness::Lazy);
-  EXPECT_NE(index.resolve("fetch").reason.find("lib.rs:1"), std::string::npos);
-  EXPECT_EQ(index.resolve("crate::net::fetch").laziness, Laziness::Lazy);
-  EXPECT_EQ(index.resolve("builds").laziness, Laziness::Lazy);
-  EXPECT_EQ(index.resolve("eager").laziness, Laziness::Eager);
-  EXPECT_EQ(index.resolve("write").laziness, Laziness::Lazy);
-  EXPECT_EQ(index.resolve("read").laziness, Laziness::Eager);
-  EXPECT_EQ(index.resolve("twice").laziness, Laziness::Unknown);
-  EXPECT_EQ(index.resolve("plain").laziness, Laziness::Eager);
-  EXPECT_EQ(index.resolve("missing").laziness, Laziness::Unknown);
-  EXPECT_EQ(index.resolve("core::future::ready").laziness, Laziness::Lazy);
-  EXPECT_EQ(index.resolve("std::future::poll_fn").laziness, Laziness::Lazy);
-  EXPECT_EQ(index.resolve("other::ready").laziness, Laziness::Unknown);
+  indexRustSource("sync.rs", "pub fn plain() -> Fut {}\nfn  spaced() {}\n", index);
+  EXPECT_EQ(index.resolve({"fetch"}).laziness, Laziness::Lazy);
+  EXPECT_NE(index.resolve({"fetch"}).reason.find("lib.rs:1"), std::string::npos);
+  EXPECT_EQ(index.resolve({"crate::net::fetch"}).laziness, Laziness::Lazy);
+  EXPECT_EQ(index.resolve({"builds"}).laziness, Laziness::Lazy);
+  EXPECT_EQ(index.resolve({"eager"}).laziness, Laziness::Eager);
+  EXPECT_EQ(index.resolve({"write"}).laziness, Laziness::Lazy);
+  EXPECT_EQ(index.resolve({"read"}).laziness, Laziness::Eager);
+  EXPECT_EQ(index.resolve({"twice"}).laziness, Laziness::Unknown);
+  EXPECT_NE(index.resolve({"twice"}).reason.find("`twice` has 2 definitions in the indexed workspace that differ"),
+            std::string::npos);
+  // A fn returning `()` is never what `.await` awaits, so `once` has one candidate.
+  EXPECT_EQ(index.resolve({"once"}).laziness, Laziness::Lazy);
+  EXPECT_EQ(index.resolve({"len"}).laziness, Laziness::Unknown);
+  EXPECT_EQ(index.resolve({"builds_struct"}).laziness, Laziness::Lazy);
+  EXPECT_NE(index.resolve({"builds_struct"}).reason.find("only builds a `Read`"), std::string::npos);
+  EXPECT_EQ(index.resolve({"calls_in_struct"}).laziness, Laziness::Eager);
+  EXPECT_EQ(index.resolve({"forwards_to_std"}).laziness, Laziness::Lazy);
+  EXPECT_EQ(index.resolve({"plain"}).laziness, Laziness::Eager);
+  EXPECT_EQ(index.resolve({"missing"}).laziness, Laziness::Unknown);
+  EXPECT_EQ(index.resolve({"core::future::ready"}).laziness, Laziness::Lazy);
+  EXPECT_EQ(index.resolve({"std::future::poll_fn"}).laziness, Laziness::Lazy);
+  EXPECT_EQ(index.resolve({"other::ready"}).laziness, Laziness::Unknown);
 }
 
 TEST(Source, BomAndCrlfRoundTrip) {
@@ -338,7 +361,7 @@ TEST(RelevantRanges, SkipsPlainFnsWithTheirAttributesAndKeepsAsyncOnes) {
       "    fn declared(&self);\n}\n"
       "fn outer() { fn inner() {} }\n";
   std::vector<std::string_view> skipped;
-  for (auto fn : skippableText(text).plainFunctions) skipped.push_back(std::string_view(text).substr(fn.begin, fn.end - fn.begin));
+  for (const auto& fn : skippableText(text).plainFunctions) skipped.push_back(std::string_view(text).substr(fn.item.begin, fn.item.end - fn.item.begin));
   ASSERT_EQ(skipped.size(), 3u);
   EXPECT_EQ(skipped[0].substr(0, 9), "#[inline]");
   EXPECT_EQ(skipped[0].substr(skipped[0].size() - 3), "c }");
@@ -396,22 +419,41 @@ TEST(CalleeIndex, PathsIntoOtherCratesAreUnknownEvenWhenANameMatches) {
       "mod local { pub async fn spawn() {} }\n");
   PathOrigins origins(*file);
   FileContext context{Edition::E2021, &index, &origins};
-  EXPECT_EQ(context.resolve("sleep").laziness, Laziness::Unknown);
-  EXPECT_NE(context.resolve("sleep").reason.find("another crate"), std::string::npos);
-  EXPECT_EQ(context.resolve("tokio::time::sleep").laziness, Laziness::Unknown);
-  EXPECT_EQ(context.resolve("::tokio::spawn").laziness, Laziness::Unknown);
-  EXPECT_EQ(context.resolve("fetch").laziness, Laziness::Lazy);
-  EXPECT_EQ(context.resolve("crate::net::fetch").laziness, Laziness::Lazy);
-  EXPECT_EQ(context.resolve("local::spawn").laziness, Laziness::Lazy);
-  EXPECT_EQ(context.resolve("Self::spawn").laziness, Laziness::Lazy);
-  EXPECT_EQ(context.resolve("ready").laziness, Laziness::Lazy);
-  EXPECT_EQ(context.resolve("core::future::pending").laziness, Laziness::Lazy);
-  EXPECT_EQ(context.resolve("std::thread::sleep").laziness, Laziness::Unknown);
+  EXPECT_EQ(context.resolve({"sleep"}).laziness, Laziness::Unknown);
+  EXPECT_NE(context.resolve({"sleep"}).reason.find("another crate"), std::string::npos);
+  EXPECT_EQ(context.resolve({"tokio::time::sleep"}).laziness, Laziness::Unknown);
+  EXPECT_EQ(context.resolve({"::tokio::spawn"}).laziness, Laziness::Unknown);
+  EXPECT_EQ(context.resolve({"fetch"}).laziness, Laziness::Lazy);
+  EXPECT_EQ(context.resolve({"crate::net::fetch"}).laziness, Laziness::Lazy);
+  EXPECT_EQ(context.resolve({"local::spawn"}).laziness, Laziness::Lazy);
+  EXPECT_EQ(context.resolve({"Self::spawn"}).laziness, Laziness::Lazy);
+  EXPECT_EQ(context.resolve({"ready"}).laziness, Laziness::Lazy);
+  EXPECT_EQ(context.resolve({"core::future::pending"}).laziness, Laziness::Lazy);
+  EXPECT_EQ(context.resolve({"std::thread::sleep"}).laziness, Laziness::Unknown);
 
   auto globbed = SyntaxTree::parseRust("use tokio::prelude::*;\n");
   PathOrigins globOrigins(*globbed);
   FileContext globContext{Edition::E2021, &index, &globOrigins};
-  EXPECT_EQ(globContext.resolve("fetch").laziness, Laziness::Unknown);
+  EXPECT_EQ(globContext.resolve({"fetch"}).laziness, Laziness::Unknown);
+}
+
+TEST(PathOrigins, NamesTheCrateAndThePathAPathStandsFor) {
+  auto file = SyntaxTree::parseRust(
+      "use tokio::time::{sleep as nap, self};\nuse embedded_io_async::Write;\nextern crate futures_util as fu;\n"
+      "use fu::prelude::*;\n");
+  PathOrigins origins(*file);
+  auto external = [&](std::string_view path) {
+    auto e = origins.external(path);
+    return e.crate + " " + e.path;
+  };
+  EXPECT_EQ(external("nap"), "tokio tokio::time::sleep");
+  EXPECT_EQ(external("time::timeout"), "tokio tokio::time::timeout");
+  EXPECT_EQ(external("Write::write"), "embedded_io_async embedded_io_async::Write::write");
+  EXPECT_EQ(external("::smoltcp::iface::poll"), "smoltcp smoltcp::iface::poll");
+  EXPECT_EQ(external("fu::join"), "futures_util futures_util::join");
+  EXPECT_EQ(external("select"), "futures_util select");  // from the one glob: the crate is known, not the path
+  auto twoGlobs = SyntaxTree::parseRust("use tokio::prelude::*;\nuse futures::prelude::*;\n");
+  EXPECT_EQ(PathOrigins(*twoGlobs).external("select").crate, "");
 }
 
 TEST(CalleeIndex, FnsThatReturnALazyCalleesFutureAreLazy) {
@@ -426,10 +468,10 @@ TEST(CalleeIndex, FnsThatReturnALazyCalleesFutureAreLazy) {
       "fn cycle_b() -> impl core::future::Future<Output = ()> { cycle_a() }\n");
   CalleeIndex index;
   index.addParsedFile("lib.rs", *tree);
-  EXPECT_EQ(index.resolve("wrapper").laziness, Laziness::Lazy);
-  EXPECT_EQ(index.resolve("outer").laziness, Laziness::Lazy);
-  EXPECT_NE(index.resolve("outer").reason.find("`leaf` is an `async fn`"), std::string::npos);
-  EXPECT_EQ(index.resolve("impure").laziness, Laziness::Eager);
-  EXPECT_EQ(index.resolve("to_eager").laziness, Laziness::Unknown);
-  EXPECT_EQ(index.resolve("cycle_a").laziness, Laziness::Unknown);
+  EXPECT_EQ(index.resolve({"wrapper"}).laziness, Laziness::Lazy);
+  EXPECT_EQ(index.resolve({"outer"}).laziness, Laziness::Lazy);
+  EXPECT_NE(index.resolve({"outer"}).reason.find("`leaf` is an `async fn`"), std::string::npos);
+  EXPECT_EQ(index.resolve({"impure"}).laziness, Laziness::Eager);
+  EXPECT_EQ(index.resolve({"to_eager"}).laziness, Laziness::Unknown);
+  EXPECT_EQ(index.resolve({"cycle_a"}).laziness, Laziness::Unknown);
 }

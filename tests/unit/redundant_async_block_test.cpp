@@ -17,7 +17,7 @@ async fn take(s: String) -> usize { s.len() }
 async fn look(s: &str) -> usize { s.len() }
 struct Client { id: u32 }
 impl Client { async fn get(&self) -> u32 { self.id } }
-fn plain(n: u32) -> std::future::Ready<u32> { std::future::ready(n) }
+fn plain(n: u32) -> std::future::Ready<u32> { println!("built"); std::future::ready(n) }
 mod timer { pub async fn sleep(ms: u32) {} }
 )";
 

@@ -1,0 +1,242 @@
+#include "rewriter/dependency_index.h"
+
+#include <cstdlib>
+#include <map>
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MD5.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ThreadPool.h"
+#include "rewriter/discovery.h"
+#include "rewriter/process.h"
+#include "rewriter/source.h"
+#include "spdlog/spdlog.h"
+
+namespace corofix {
+namespace json = llvm::json;
+namespace {
+
+/// Bumped whenever what is indexed or how it is stored changes: older entries are then not read.
+constexpr int64_t kCacheFormat = 1;
+
+std::string str(const json::Object& object, llvm::StringRef key) {
+  auto value = object.getString(key);
+  return value ? value->str() : std::string();
+}
+
+/// The array, or an empty one when the key is missing.
+const json::Array& arrayOrEmpty(const json::Array* array) {
+  static const json::Array kEmpty;
+  return array ? *array : kEmpty;
+}
+
+/// The package's lib target (`lib`, `rlib`, ..; a proc-macro exports no fns), or null.
+const json::Object* libTarget(const json::Object& package) {
+  const json::Array* targets = package.getArray("targets");
+  for (const json::Value& target : arrayOrEmpty(targets)) {
+    const json::Object* t = target.getAsObject();
+    const json::Array* kinds = t ? t->getArray("kind") : nullptr;
+    for (const json::Value& kind : arrayOrEmpty(kinds)) {
+      auto k = kind.getAsString();
+      if (k && (*k == "lib" || *k == "rlib" || *k == "dylib")) return t;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<DependencyPackage> packageOf(const json::Object& object) {
+  const json::Object* lib = libTarget(object);
+  if (!lib) return std::nullopt;
+  DependencyPackage p{str(object, "id"), str(object, "name"), str(object, "version"), str(*lib, "name"), "", "", false};
+  std::replace(p.crateName.begin(), p.crateName.end(), '-', '_');
+  p.sourceDir = llvm::sys::path::parent_path(str(*lib, "src_path")).str();
+  p.packageDir = llvm::sys::path::parent_path(str(object, "manifest_path")).str();
+  p.immutable = llvm::StringRef(str(object, "source")).startswith("registry+") ||
+                llvm::StringRef(str(object, "source")).startswith("sparse+");
+  return p;
+}
+
+/// The first line of cargo's stderr worth showing: its `error:` line, else the first one.
+std::string firstErrorLine(llvm::StringRef err) {
+  llvm::SmallVector<llvm::StringRef> lines;
+  err.split(lines, '\n', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef line : lines)
+    if (line.trim().startswith("error")) return line.trim().str();
+  return lines.empty() ? "it printed nothing" : lines.front().trim().str();
+}
+
+/// `cargo metadata`'s JSON for the project at `root`, or nullopt with `error` set.
+std::optional<json::Value> cargoMetadata(const std::string& root, bool offline, std::string& error) {
+  llvm::SmallString<256> manifest(root);
+  llvm::sys::path::append(manifest, "Cargo.toml");
+  std::vector<llvm::StringRef> args{"metadata", "--format-version", "1", "--manifest-path", manifest};
+  if (offline) args.push_back("--offline");
+  auto cargo = runProgram("cargo", args);
+  if (!cargo) {
+    error = "`cargo` is not on PATH";
+    return std::nullopt;
+  }
+  if (cargo->exitCode != 0) {
+    error = "`cargo metadata` failed: " + firstErrorLine(cargo->err);
+    return std::nullopt;
+  }
+  auto parsed = json::parse(cargo->out);
+  if (!parsed) {
+    error = "`cargo metadata` printed no JSON: " + llvm::toString(parsed.takeError());
+    return std::nullopt;
+  }
+  return std::move(*parsed);
+}
+
+llvm::StringRef lazinessName(Laziness laziness) {
+  switch (laziness) {
+    case Laziness::Lazy: return "lazy";
+    case Laziness::Eager: return "eager";
+    case Laziness::Unknown: break;
+  }
+  return "unknown";
+}
+
+std::optional<Laziness> lazinessNamed(llvm::StringRef name) {
+  for (Laziness l : {Laziness::Lazy, Laziness::Eager, Laziness::Unknown})
+    if (name == lazinessName(l)) return l;
+  return std::nullopt;
+}
+
+std::string cacheFile(const std::string& cacheDir, const DependencyPackage& package) {
+  llvm::MD5 hash;
+  hash.update(std::to_string(kCacheFormat) + "\n" + package.id);
+  llvm::SmallString<256> path(cacheDir);
+  llvm::sys::path::append(path, "deps", package.name + "-" + package.version + "-" +
+                                            llvm::toHex(hash.final(), /*LowerCase=*/true).substr(0, 16) + ".json");
+  return std::string(path);
+}
+
+/// Fills `index` from a cache entry; false (the index untouched) when it is missing, of another
+/// format or package, or corrupt.
+bool loadCached(const std::string& path, const DependencyPackage& package, CalleeIndex& index) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer) return false;
+  auto parsed = json::parse((*buffer)->getBuffer());
+  const json::Object* root = parsed ? parsed->getAsObject() : nullptr;
+  if (!parsed) llvm::consumeError(parsed.takeError());
+  if (!root || root->getInteger("format") != kCacheFormat || str(*root, "package") != package.id) return false;
+  const json::Array* definitions = root->getArray("definitions");
+  if (!definitions) return false;
+  std::vector<std::pair<std::string, CalleeIndex::Definition>> read;
+  for (const json::Value& value : *definitions) {
+    const json::Object* d = value.getAsObject();
+    auto laziness = d ? lazinessNamed(str(*d, "laziness")) : std::nullopt;
+    auto awaitable = d ? d->getBoolean("awaitable") : std::nullopt;
+    if (!laziness || !awaitable || !d->getString("name") || !d->getString("reason")) return false;
+    read.push_back({str(*d, "name"), {*laziness, str(*d, "reason"), str(*d, "forwardsTo"), *awaitable}});
+  }
+  for (auto& [name, definition] : read) index.add(std::move(name), std::move(definition));
+  return true;
+}
+
+void writeCache(const std::string& path, const DependencyPackage& package, const CalleeIndex& index) {
+  json::Array definitions;
+  for (const auto& [name, d] : index.entries())
+    definitions.push_back(json::Object{{"name", name},
+                                       {"laziness", lazinessName(d.laziness)},
+                                       {"reason", d.reason},
+                                       {"forwardsTo", d.forwardsTo},
+                                       {"awaitable", d.awaitable}});
+  json::Object root{{"format", kCacheFormat}, {"package", package.id}, {"definitions", std::move(definitions)}};
+  std::string text;
+  llvm::raw_string_ostream(text) << json::Value(std::move(root));
+  if (auto error = llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path)))
+    return spdlog::debug("{}: cannot create the cache directory: {}", path, error.message());
+  if (std::string error = writeFileAtomically(path, text); !error.empty()) spdlog::debug("{}: {}", path, error);
+}
+
+/// Indexes the package's sources as the workspace's are, each file named from the registry's
+/// folder down (`tokio-1.47.1/src/io/util/read.rs`).
+void indexSources(const DependencyPackage& package, CalleeIndex& index) {
+  llvm::StringRef shownFrom = llvm::sys::path::parent_path(package.packageDir);
+  for (const std::string& file : discoverSources({package.sourceDir}).files) {
+    if (languageOf(file) != Language::Rust) continue;
+    std::string reason;
+    auto source = SourceFile::load(file, reason);
+    llvm::StringRef shown = llvm::StringRef(file).drop_front(shownFrom.size()).ltrim('/');
+    if (source) indexRustSource(shown.str(), source->text(), index);
+  }
+}
+
+/// The crate names each workspace member's code uses for its dependencies (renames included), by package id.
+std::multimap<std::string, std::string> namesUsedByMembers(const json::Object& metadata) {
+  std::multimap<std::string, std::string> out;
+  const json::Array* members = metadata.getArray("workspace_members");
+  const json::Object* resolve = metadata.getObject("resolve");
+  const json::Array* nodes = resolve ? resolve->getArray("nodes") : nullptr;
+  for (const json::Value& node : arrayOrEmpty(nodes)) {
+    const json::Object* n = node.getAsObject();
+    bool member = n && members && llvm::any_of(*members, [&](const json::Value& m) { return m.getAsString() == n->getString("id"); });
+    const json::Array* deps = member ? n->getArray("deps") : nullptr;
+    for (const json::Value& dep : arrayOrEmpty(deps))
+      if (const json::Object* d = dep.getAsObject()) out.emplace(str(*d, "pkg"), str(*d, "name"));
+  }
+  return out;
+}
+
+}  // namespace
+
+void indexPackage(const DependencyPackage& package, const std::string& cacheDir, CalleeIndex& index,
+                  Dependencies& counts) {
+  std::string cached = package.immutable ? cacheFile(cacheDir, package) : "";
+  if (!cached.empty() && loadCached(cached, package, index)) {
+    ++counts.fromCache;
+    return;
+  }
+  indexSources(package, index);
+  ++counts.indexed;
+  if (!cached.empty()) writeCache(cached, package, index);
+}
+
+std::string dependencyCacheDir(const DependencyOptions& options) {
+  if (!options.cacheDir.empty()) return options.cacheDir;
+  llvm::SmallString<256> dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) dir = xdg;
+  else if (!llvm::sys::path::cache_directory(dir)) dir = ".cache";
+  llvm::sys::path::append(dir, "coro-fix");
+  return std::string(dir);
+}
+
+std::unique_ptr<Dependencies> indexDependencies(const std::string& root, const CalleeIndex& workspace,
+                                                const DependencyOptions& options, llvm::ThreadPool& pool) {
+  auto out = std::make_unique<Dependencies>();
+  std::optional<json::Value> metadata = cargoMetadata(root, options.offline, out->crates.unavailable);
+  const json::Object* object = metadata ? metadata->getAsObject() : nullptr;
+  const json::Array* packages = object ? object->getArray("packages") : nullptr;
+  if (!packages) {
+    if (out->crates.unavailable.empty()) out->crates.unavailable = "`cargo metadata` listed no packages";
+    spdlog::warn("{}: dependencies not indexed: {}", root, out->crates.unavailable);
+    return out;
+  }
+  std::multimap<std::string, std::string> usedNames = namesUsedByMembers(*object);
+  const json::Array* members = object->getArray("workspace_members");
+  std::string cacheDir = dependencyCacheDir(options);
+  for (const json::Value& value : *packages) {
+    const json::Object* p = value.getAsObject();
+    std::optional<DependencyPackage> package = p ? packageOf(*p) : std::nullopt;
+    if (!package) continue;
+    if (members && llvm::any_of(*members, [&](const json::Value& m) { return m.getAsString() == package->id; })) {
+      out->crates.byCrateName[package->crateName].push_back(&workspace);
+      continue;
+    }
+    CalleeIndex* index = out->packages.emplace_back(std::make_unique<CalleeIndex>("crate `" + package->crateName + "`")).get();
+    out->crates.all.push_back(index);
+    auto [begin, end] = usedNames.equal_range(package->id);
+    for (auto it = begin; it != end; ++it) out->crates.byCrateName[it->second].push_back(index);
+    pool.async([package = std::move(*package), cacheDir, index, &out = *out] {
+      indexPackage(package, cacheDir, *index, out);
+    });
+  }
+  return out;
+}
+
+}  // namespace corofix

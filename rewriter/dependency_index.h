@@ -1,0 +1,56 @@
+// The callee indexes of a Cargo project's dependencies, so that a call into another crate
+// (`tokio::time::sleep`, `self.io.write(buf)` on an `embedded_io_async::Write`) resolves like one
+// into the workspace. `cargo metadata` names the packages and where their sources are; each is
+// indexed like the workspace (rewriter/project.h) and, when its source cannot change (a registry
+// package), cached on disk by package id.
+#pragma once
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rewriter/project.h"
+
+namespace llvm {
+class ThreadPool;
+}
+
+namespace corofix {
+
+struct DependencyOptions {
+  bool offline = false;  // `cargo metadata --offline`: no network, only what is already downloaded
+  std::string cacheDir;  // empty: $XDG_CACHE_HOME/coro-fix, or ~/.cache/coro-fix
+};
+
+/// A project's dependencies, indexed.
+struct Dependencies {
+  std::vector<std::unique_ptr<CalleeIndex>> packages;
+  CrateIndexes crates;
+  std::atomic<unsigned> indexed{0}, fromCache{0};  // packages read from their sources, and from the cache
+};
+
+/// A package `cargo metadata` lists, as far as indexing it goes.
+struct DependencyPackage {
+  std::string id, name, version;
+  std::string crateName;   // its lib target's name, as code names it (`embedded_io_async`)
+  std::string sourceDir;   // the directory of the lib target's root file
+  std::string packageDir;  // the manifest's directory
+  bool immutable = false;  // from a registry: a given id always has the same source, so it is cached
+};
+
+/// Fills `index` with the package's fns: from the cache when it is immutable and cached, else from
+/// its sources (then caching them). Counts which it was in `counts`.
+void indexPackage(const DependencyPackage& package, const std::string& cacheDir, CalleeIndex& index,
+                  Dependencies& counts);
+
+/// Runs `cargo metadata` for the Cargo project whose root directory is `root` and queues on `pool`
+/// the indexing of each package that is not a workspace member: the result is complete once the
+/// pool is waited for. The members' crate names resolve to `workspace`, the index of the root's own
+/// files. When cargo cannot say, `crates.unavailable` says why.
+std::unique_ptr<Dependencies> indexDependencies(const std::string& root, const CalleeIndex& workspace,
+                                                const DependencyOptions& options, llvm::ThreadPool& pool);
+
+/// The directory the cache lives in for `options`.
+std::string dependencyCacheDir(const DependencyOptions& options);
+
+}  // namespace corofix

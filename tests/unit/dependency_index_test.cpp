@@ -1,0 +1,171 @@
+// Calls into Cargo dependencies: `cargo metadata` on a small project with path dependencies, the
+// on-disk cache of registry packages, and the reasons given when a call does not resolve.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <optional>
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/ThreadPool.h"
+#include "rewriter/dependency_index.h"
+#include "rewriter/syntax.h"
+#include "tests/unit/temp_tree.h"
+
+using namespace corofix;
+
+namespace {
+
+constexpr const char* kNetlib =
+    "pub async fn fetch(url: &str) -> usize { url.len() }\n"
+    "pub fn connect(addr: u32) -> Connect { let c = Connect(addr); c }\n"  // eager: statements run
+    "pub struct Connect(u32);\n"
+    "pub struct Read<'a> { buf: &'a mut [u8] }\n"
+    "pub fn read_into(buf: &mut [u8]) -> Read<'_> { Read { buf } }\n"
+    "pub trait Bus { async fn transfer(&mut self, buf: &mut [u8]) -> usize; }\n"
+    "pub trait Io { async fn write(&mut self, buf: &[u8]) -> usize; fn len(&self) -> usize; }\n"
+    "pub struct Sync;\n"
+    "impl Sync { pub fn write(&mut self, buf: &[u8]) -> WriteFuture { WriteFuture::start(buf) } }\n";
+
+/// An app depending on `netlib` by path, renamed `net`; returns the app's directory.
+std::string cargoProject(const TempTree& tree) {
+  tree.write("netlib/Cargo.toml", "[package]\nname = \"netlib\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+  tree.write("netlib/src/lib.rs", kNetlib);
+  tree.write("app/Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n"
+            "net = { package = \"netlib\", path = \"../netlib\" }\n");
+  tree.write("app/src/main.rs", "fn main() {}\n");
+  return tree.path("app");
+}
+
+struct Indexed {
+  TempTree ownCache;  // the cache when the test does not share one
+  CalleeIndex workspace;
+  std::unique_ptr<Dependencies> dependencies;
+  std::unique_ptr<SyntaxTree> tree;
+  PathOrigins origins;
+
+  Indexed(const std::string& root, std::string_view file, std::optional<DependencyOptions> options = std::nullopt) {
+    workspace.addParsedFile("app/src/main.rs", *SyntaxTree::parseRust("async fn connect(addr: u32) {}\n"));
+    llvm::ThreadPool pool(llvm::hardware_concurrency(2));
+    dependencies = indexDependencies(root, workspace, options.value_or(DependencyOptions{true, ownCache.root()}), pool);
+    pool.wait();
+    tree = SyntaxTree::parseRust(file);
+    origins = PathOrigins(*tree);
+  }
+  CalleeResolution resolve(std::string_view name, bool isMethod = false) const {
+    FileContext context{Edition::E2021, &workspace, &origins, &dependencies->crates};
+    return context.resolve({name, isMethod});
+  }
+};
+
+}  // namespace
+
+TEST(DependencyIndex, PathCallsResolveInTheCrateTheyName) {
+  TempTree tree;
+  Indexed project(cargoProject(tree), "use net::fetch as get;\nuse net::connect;\nuse net::{self as nl};\n");
+  EXPECT_TRUE(project.dependencies->crates.unavailable.empty()) << project.dependencies->crates.unavailable;
+  EXPECT_EQ(project.resolve("net::fetch").laziness, Laziness::Lazy);  // named as the manifest renames it
+  EXPECT_NE(project.resolve("net::fetch").reason.find("`fetch` is an `async fn` (netlib/src/lib.rs:1)"),
+            std::string::npos);
+  EXPECT_NE(project.resolve("netlib::fetch").reason.find("crate `netlib`, which is not a dependency"), std::string::npos);
+  EXPECT_EQ(project.resolve("get").laziness, Laziness::Lazy);
+  EXPECT_EQ(project.resolve("nl::read_into").laziness, Laziness::Lazy);
+  EXPECT_NE(project.resolve("nl::read_into").reason.find("only builds a `Read`"), std::string::npos);
+  // The workspace's `connect` is an `async fn`; the one called here is netlib's, a plain fn.
+  EXPECT_EQ(project.resolve("connect").laziness, Laziness::Eager);
+  EXPECT_NE(project.resolve("connect").reason.find("plain fn returning `Connect`"), std::string::npos);
+  EXPECT_EQ(project.resolve("tokio::time::sleep").laziness, Laziness::Unknown);
+  EXPECT_NE(project.resolve("tokio::time::sleep").reason.find("crate `tokio`, which is not a dependency of this package"),
+            std::string::npos);
+}
+
+TEST(DependencyIndex, MethodsResolveAcrossEveryIndexedCrate) {
+  TempTree tree;
+  Indexed project(cargoProject(tree), "");
+  EXPECT_EQ(project.resolve("transfer", true).laziness, Laziness::Lazy);  // a trait `async fn`
+  EXPECT_NE(project.resolve("transfer", true).reason.find("trait `async fn`"), std::string::npos);
+  // `write` is a trait `async fn` and a plain method returning a future: either may be the callee.
+  CalleeResolution write = project.resolve("write", true);
+  EXPECT_EQ(write.laziness, Laziness::Unknown);
+  EXPECT_NE(write.reason.find("`write` has 2 definitions in crate `netlib` that differ"), std::string::npos) << write.reason;
+  EXPECT_NE(write.reason.find("`write` returns `WriteFuture::start`'s future (netlib/src/lib.rs:9), and "
+                              "`WriteFuture::start` is not defined in crate `netlib`"),
+            std::string::npos)
+      << write.reason;
+  // `connect` is lazy in the workspace, eager in netlib.
+  CalleeResolution connect = project.resolve("connect", true);
+  EXPECT_EQ(connect.laziness, Laziness::Unknown);
+  EXPECT_NE(connect.reason.find("in crate `netlib` and the indexed workspace that differ"), std::string::npos)
+      << connect.reason;
+  EXPECT_NE(project.resolve("missing", true).reason.find("not defined in the workspace and its 1 indexed dependencies"),
+            std::string::npos);
+}
+
+TEST(DependencyIndex, CargoMetadataFailingIsTheReason) {
+  TempTree tree;
+  const std::string& root = tree.root();
+  tree.write("Cargo.toml", "[package]\nname = \"broken\"\nversion = \"0.1.0\"\n\n[dependencies]\nnetlib = 7\n");
+  tree.write("src/lib.rs", "");
+  Indexed project(root, "use netlib::fetch;\n");
+  const std::string& why = project.dependencies->crates.unavailable;
+  EXPECT_EQ(why.rfind("`cargo metadata` failed: error", 0), 0u) << why;
+  EXPECT_EQ(why.find('\n'), std::string::npos) << why;
+  CalleeResolution fetch = project.resolve("fetch");
+  EXPECT_EQ(fetch.laziness, Laziness::Unknown);
+  EXPECT_NE(fetch.reason.find("the dependencies are not indexed: `cargo metadata` failed: error"), std::string::npos)
+      << fetch.reason;
+  // The workspace's own `connect` is an `async fn`, but a dependency's type may have a `connect` method too.
+  CalleeResolution connect = project.resolve("connect", true);
+  EXPECT_EQ(connect.laziness, Laziness::Unknown);
+  EXPECT_NE(connect.reason.find("is an `async fn` (app/src/main.rs:1), but a dependency may define `connect` too, and "
+                                "the dependencies are not indexed: `cargo metadata` failed"),
+            std::string::npos)
+      << connect.reason;
+}
+
+TEST(DependencyIndex, PathDependenciesAreIndexedAgainEachRun) {
+  TempTree tree, cache;
+  std::string app = cargoProject(tree);
+  for (int run = 0; run < 2; ++run) {
+    Indexed project(app, "", DependencyOptions{true, cache.root()});
+    EXPECT_EQ(project.dependencies->indexed, 1u);
+    EXPECT_EQ(project.dependencies->fromCache, 0u);
+  }
+}
+
+TEST(DependencyIndex, RegistryPackagesAreCachedAndACorruptEntryIsRebuilt) {
+  TempTree sources, cacheTree;
+  const std::string &dir = sources.root(), &cache = cacheTree.root();
+  sources.write("lazy-1.0.0/src/lib.rs", "pub async fn nap() {}\n");
+  DependencyPackage package{"registry+https://example.invalid#lazy@1.0.0", "lazy", "1.0.0", "lazy",
+                            dir + "/lazy-1.0.0/src", dir + "/lazy-1.0.0", true};
+  auto indexOnce = [&](unsigned expectIndexed, unsigned expectCached) {
+    CalleeIndex index("crate `lazy`");
+    Dependencies counts;
+    indexPackage(package, cache, index, counts);
+    EXPECT_EQ(counts.indexed, expectIndexed);
+    EXPECT_EQ(counts.fromCache, expectCached);
+    return index.resolve({"nap"});
+  };
+  EXPECT_EQ(indexOnce(1, 0).laziness, Laziness::Lazy);
+  std::error_code ec;
+  llvm::sys::fs::directory_iterator entry(cache + "/deps", ec);
+  ASSERT_FALSE(ec);
+  std::string cached = entry->path();
+  EXPECT_NE(cached.find("lazy-1.0.0-"), std::string::npos) << cached;
+
+  // The source changes, the cache is what is read: the second run does not look at the sources.
+  sources.write("lazy-1.0.0/src/lib.rs", "pub fn nap() -> Nap { let n = Nap::now(); n }\n");
+  CalleeResolution fromCache = indexOnce(0, 1);
+  EXPECT_EQ(fromCache.laziness, Laziness::Lazy);
+  EXPECT_EQ(fromCache.reason, "`nap` is an `async fn` (lazy-1.0.0/src/lib.rs:1)");
+
+  for (const char* corrupt : {"{\"format\": 1, \"package\": \"registry+https://example.invalid#lazy@1.0.0\", \"defin",
+                              "{\"format\": 1, \"package\": \"other\", \"definitions\": []}",
+                              "{\"format\": 1, \"package\": \"registry+https://example.invalid#lazy@1.0.0\", "
+                              "\"definitions\": [{\"name\": \"nap\", \"laziness\": \"sleepy\"}]}"}) {
+    std::ofstream(cached, std::ios::binary) << corrupt;
+    EXPECT_EQ(indexOnce(1, 0).laziness, Laziness::Eager) << corrupt;  // re-indexed from the new source
+    EXPECT_EQ(indexOnce(0, 1).laziness, Laziness::Eager) << corrupt;  // and cached again
+  }
+}
