@@ -20,7 +20,7 @@ namespace json = llvm::json;
 namespace {
 
 /// Bumped whenever what is indexed or how it is stored changes: older entries are then not read.
-constexpr int64_t kCacheFormat = 1;
+constexpr int64_t kCacheFormat = 2;
 
 std::string str(const json::Object& object, llvm::StringRef key) {
   auto value = object.getString(key);
@@ -111,8 +111,44 @@ std::string cacheFile(const std::string& cacheDir, const DependencyPackage& pack
   hash.update(std::to_string(kCacheFormat) + "\n" + package.id);
   llvm::SmallString<256> path(cacheDir);
   llvm::sys::path::append(path, "deps", package.name + "-" + package.version + "-" +
-                                            llvm::toHex(hash.final(), /*LowerCase=*/true).substr(0, 16) + ".json");
+                                            llvm::toHex(hash.final(), /*LowerCase=*/true).substr(0, 16) + ".tsv");
   return std::string(path);
+}
+
+// A cache entry is read on every run for every dependency (hundreds of thousands of definitions
+// in a server's dependency graph), so it is a line per definition rather than JSON:
+//   coro-fix-index <format> <package id>
+//   <name> TAB <laziness> TAB <forwardsTo> TAB <reason>     (tab, newline and backslash escaped)
+//   end <number of definitions>
+
+std::string escaped(llvm::StringRef text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '\t') out += "\\t";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+std::string unescaped(llvm::StringRef text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\' || i + 1 == text.size()) {
+      out += text[i];
+      continue;
+    }
+    char next = text[++i];
+    out += next == 't' ? '\t' : next == 'n' ? '\n' : next;
+  }
+  return out;
+}
+
+std::string cacheHeader(const DependencyPackage& package) {
+  return "coro-fix-index " + std::to_string(kCacheFormat) + " " + package.id;
 }
 
 /// Fills `index` from a cache entry; false (the index untouched) when it is missing, of another
@@ -120,35 +156,30 @@ std::string cacheFile(const std::string& cacheDir, const DependencyPackage& pack
 bool loadCached(const std::string& path, const DependencyPackage& package, CalleeIndex& index) {
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (!buffer) return false;
-  auto parsed = json::parse((*buffer)->getBuffer());
-  const json::Object* root = parsed ? parsed->getAsObject() : nullptr;
-  if (!parsed) llvm::consumeError(parsed.takeError());
-  if (!root || root->getInteger("format") != kCacheFormat || str(*root, "package") != package.id) return false;
-  const json::Array* definitions = root->getArray("definitions");
-  if (!definitions) return false;
+  llvm::SmallVector<llvm::StringRef, 0> lines;
+  (*buffer)->getBuffer().split(lines, '\n', -1, /*KeepEmpty=*/false);
+  if (lines.size() < 2 || lines.front() != cacheHeader(package) ||
+      lines.back() != "end " + std::to_string(lines.size() - 2))
+    return false;
   std::vector<std::pair<std::string, CalleeIndex::Definition>> read;
-  for (const json::Value& value : *definitions) {
-    const json::Object* d = value.getAsObject();
-    auto laziness = d ? lazinessNamed(str(*d, "laziness")) : std::nullopt;
-    auto awaitable = d ? d->getBoolean("awaitable") : std::nullopt;
-    if (!laziness || !awaitable || !d->getString("name") || !d->getString("reason")) return false;
-    read.push_back({str(*d, "name"), {*laziness, str(*d, "reason"), str(*d, "forwardsTo"), *awaitable}});
+  read.reserve(lines.size() - 2);
+  for (llvm::StringRef line : llvm::ArrayRef(lines).drop_front().drop_back()) {
+    llvm::SmallVector<llvm::StringRef, 4> fields;
+    line.split(fields, '\t');
+    auto laziness = fields.size() == 4 ? lazinessNamed(fields[1]) : std::nullopt;
+    if (!laziness || fields[0].empty()) return false;
+    read.push_back({fields[0].str(), {*laziness, unescaped(fields[3]), unescaped(fields[2])}});
   }
   for (auto& [name, definition] : read) index.add(std::move(name), std::move(definition));
   return true;
 }
 
 void writeCache(const std::string& path, const DependencyPackage& package, const CalleeIndex& index) {
-  json::Array definitions;
-  for (const auto& [name, d] : index.entries())
-    definitions.push_back(json::Object{{"name", name},
-                                       {"laziness", lazinessName(d.laziness)},
-                                       {"reason", d.reason},
-                                       {"forwardsTo", d.forwardsTo},
-                                       {"awaitable", d.awaitable}});
-  json::Object root{{"format", kCacheFormat}, {"package", package.id}, {"definitions", std::move(definitions)}};
-  std::string text;
-  llvm::raw_string_ostream(text) << json::Value(std::move(root));
+  std::string text = cacheHeader(package) + "\n";
+  auto entries = index.entries();
+  for (const auto& [name, d] : entries)
+    text += name + "\t" + lazinessName(d.laziness).str() + "\t" + escaped(d.forwardsTo) + "\t" + escaped(d.reason) + "\n";
+  text += "end " + std::to_string(entries.size()) + "\n";
   if (auto error = llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path)))
     return spdlog::debug("{}: cannot create the cache directory: {}", path, error.message());
   if (std::string error = writeFileAtomically(path, text); !error.empty()) spdlog::debug("{}: {}", path, error);
@@ -186,7 +217,7 @@ std::multimap<std::string, std::string> namesUsedByMembers(const json::Object& m
 }  // namespace
 
 void indexPackage(const DependencyPackage& package, const std::string& cacheDir, CalleeIndex& index,
-                  Dependencies& counts) {
+                  IndexCounts& counts) {
   std::string cached = package.immutable ? cacheFile(cacheDir, package) : "";
   if (!cached.empty() && loadCached(cached, package, index)) {
     ++counts.fromCache;
@@ -195,6 +226,20 @@ void indexPackage(const DependencyPackage& package, const std::string& cacheDir,
   indexSources(package, index);
   ++counts.indexed;
   if (!cached.empty()) writeCache(cached, package, index);
+}
+
+PackageIndexes::PackageIndexes(DependencyOptions options)
+    : options_(std::move(options)), cacheDir_(dependencyCacheDir(options_)) {}
+
+const CalleeIndex* PackageIndexes::indexFor(DependencyPackage package, llvm::ThreadPool& pool) {
+  std::lock_guard lock(mutex_);
+  auto [it, fresh] = byId_.try_emplace(package.id);
+  if (!fresh) return it->second.get();
+  it->second = std::make_unique<CalleeIndex>("crate `" + package.crateName + "`");
+  pool.async([this, package = std::move(package), index = it->second.get()] {
+    indexPackage(package, cacheDir_, *index, counts);
+  });
+  return it->second.get();
 }
 
 std::string dependencyCacheDir(const DependencyOptions& options) {
@@ -206,35 +251,31 @@ std::string dependencyCacheDir(const DependencyOptions& options) {
   return std::string(dir);
 }
 
-std::unique_ptr<Dependencies> indexDependencies(const std::string& root, const CalleeIndex& workspace,
-                                                const DependencyOptions& options, llvm::ThreadPool& pool) {
-  auto out = std::make_unique<Dependencies>();
-  std::optional<json::Value> metadata = cargoMetadata(root, options.offline, out->crates.unavailable);
+CrateIndexes indexDependencies(const std::string& root, const CalleeIndex& workspace, PackageIndexes& packages,
+                               llvm::ThreadPool& pool) {
+  CrateIndexes out;
+  std::optional<json::Value> metadata = cargoMetadata(root, packages.options().offline, out.unavailable);
   const json::Object* object = metadata ? metadata->getAsObject() : nullptr;
-  const json::Array* packages = object ? object->getArray("packages") : nullptr;
-  if (!packages) {
-    if (out->crates.unavailable.empty()) out->crates.unavailable = "`cargo metadata` listed no packages";
-    spdlog::warn("{}: dependencies not indexed: {}", root, out->crates.unavailable);
+  const json::Array* listed = object ? object->getArray("packages") : nullptr;
+  if (!listed) {
+    if (out.unavailable.empty()) out.unavailable = "`cargo metadata` listed no packages";
+    spdlog::warn("{}: dependencies not indexed: {}", root, out.unavailable);
     return out;
   }
   std::multimap<std::string, std::string> usedNames = namesUsedByMembers(*object);
   const json::Array* members = object->getArray("workspace_members");
-  std::string cacheDir = dependencyCacheDir(options);
-  for (const json::Value& value : *packages) {
+  for (const json::Value& value : *listed) {
     const json::Object* p = value.getAsObject();
     std::optional<DependencyPackage> package = p ? packageOf(*p) : std::nullopt;
     if (!package) continue;
     if (members && llvm::any_of(*members, [&](const json::Value& m) { return m.getAsString() == package->id; })) {
-      out->crates.byCrateName[package->crateName].push_back(&workspace);
+      out.byCrateName[package->crateName].push_back(&workspace);
       continue;
     }
-    CalleeIndex* index = out->packages.emplace_back(std::make_unique<CalleeIndex>("crate `" + package->crateName + "`")).get();
-    out->crates.all.push_back(index);
     auto [begin, end] = usedNames.equal_range(package->id);
-    for (auto it = begin; it != end; ++it) out->crates.byCrateName[it->second].push_back(index);
-    pool.async([package = std::move(*package), cacheDir, index, &out = *out] {
-      indexPackage(package, cacheDir, *index, out);
-    });
+    const CalleeIndex* index = packages.indexFor(std::move(*package), pool);
+    out.all.push_back(index);
+    for (auto it = begin; it != end; ++it) out.byCrateName[it->second].push_back(index);
   }
   return out;
 }

@@ -5,7 +5,9 @@
 // package), cached on disk by package id.
 #pragma once
 #include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -22,11 +24,9 @@ struct DependencyOptions {
   std::string cacheDir;  // empty: $XDG_CACHE_HOME/coro-fix, or ~/.cache/coro-fix
 };
 
-/// A project's dependencies, indexed.
-struct Dependencies {
-  std::vector<std::unique_ptr<CalleeIndex>> packages;
-  CrateIndexes crates;
-  std::atomic<unsigned> indexed{0}, fromCache{0};  // packages read from their sources, and from the cache
+/// How many dependency packages a run read from their sources, and from the cache.
+struct IndexCounts {
+  std::atomic<unsigned> indexed{0}, fromCache{0};
 };
 
 /// A package `cargo metadata` lists, as far as indexing it goes.
@@ -41,14 +41,31 @@ struct DependencyPackage {
 /// Fills `index` with the package's fns: from the cache when it is immutable and cached, else from
 /// its sources (then caching them). Counts which it was in `counts`.
 void indexPackage(const DependencyPackage& package, const std::string& cacheDir, CalleeIndex& index,
-                  Dependencies& counts);
+                  IndexCounts& counts);
 
-/// Runs `cargo metadata` for the Cargo project whose root directory is `root` and queues on `pool`
-/// the indexing of each package that is not a workspace member: the result is complete once the
-/// pool is waited for. The members' crate names resolve to `workspace`, the index of the root's own
-/// files. When cargo cannot say, `crates.unavailable` says why.
-std::unique_ptr<Dependencies> indexDependencies(const std::string& root, const CalleeIndex& workspace,
-                                                const DependencyOptions& options, llvm::ThreadPool& pool);
+/// The dependency packages of one run, by package id: a package that several project roots depend
+/// on (tokio under a dozen crates) is indexed, or read from the cache, once.
+class PackageIndexes {
+ public:
+  explicit PackageIndexes(DependencyOptions options);
+  /// The index of `package`; the first time it is asked for, its indexing is queued on `pool`.
+  const CalleeIndex* indexFor(DependencyPackage package, llvm::ThreadPool& pool);
+  const DependencyOptions& options() const { return options_; }
+  IndexCounts counts;
+
+ private:
+  DependencyOptions options_;
+  std::string cacheDir_;
+  std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<CalleeIndex>, std::less<>> byId_;
+};
+
+/// Runs `cargo metadata` for the Cargo project whose root directory is `root` and takes the index
+/// of each package that is not a workspace member from `packages` (queuing its indexing on `pool`):
+/// the result is complete once the pool is waited for. The members' crate names resolve to
+/// `workspace`, the index of the root's own files. When cargo cannot say, `unavailable` says why.
+CrateIndexes indexDependencies(const std::string& root, const CalleeIndex& workspace, PackageIndexes& packages,
+                               llvm::ThreadPool& pool);
 
 /// The directory the cache lives in for `options`.
 std::string dependencyCacheDir(const DependencyOptions& options);

@@ -173,7 +173,8 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
   // a Cargo project's dependencies are indexed alongside.
   llvm::ThreadPool pool(llvm::hardware_concurrency(options.jobs));
   std::map<std::string, CalleeIndex> indexes;
-  std::map<std::string, std::unique_ptr<Dependencies>> dependencies;
+  std::map<std::string, CrateIndexes> dependencies;
+  PackageIndexes packages(options.dependencies);
   std::set<std::string> processed(discovered.files.begin(), discovered.files.end());
   std::vector<std::pair<std::string, CalleeIndex*>> indexOnly;
   for (const auto& w : work) {
@@ -181,7 +182,11 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
     CalleeIndex* index = &indexes[w.root];
     for (const auto& file : discoverSources({w.root}).files)
       if (!processed.count(file) && languageOf(file) == Language::Rust) indexOnly.emplace_back(file, index);
-    if (isCargoProject(w.root)) dependencies[w.root] = indexDependencies(w.root, *index, options.dependencies, pool);
+    if (!isCargoProject(w.root)) continue;
+    // Roots run `cargo metadata` side by side; map nodes stay put while others are added.
+    pool.async([&root = w.root, index, crates = &dependencies[w.root], &packages, &pool] {
+      *crates = indexDependencies(root, *index, packages, pool);
+    });
   }
 
   for (auto& w : work) {
@@ -205,9 +210,9 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
     });
   }
   pool.wait();
-  for (const auto& [root, indexed] : dependencies)
-    spdlog::info("{}: {} dependency packages indexed, {} read from the cache", root, indexed->indexed.load(),
-                 indexed->fromCache.load());
+  if (!dependencies.empty())
+    spdlog::info("{} dependency packages indexed, {} read from the cache", packages.counts.indexed.load(),
+                 packages.counts.fromCache.load());
 
   std::vector<const Rule*> rules;
   for (const auto& rule : allRules()) rules.push_back(rule.get());
@@ -222,7 +227,7 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
       PathOrigins origins(*w.tree);
       auto crates = dependencies.find(w.root);
       FileContext context{editionFor(w.file), &indexes.at(w.root), &origins,
-                          crates == dependencies.end() ? nullptr : &crates->second->crates};
+                          crates == dependencies.end() ? nullptr : &crates->second};
       processFile(result, std::move(w.tree), context, w.config, options, rules);
       writeIfApplying(result, w.file, options);
     });

@@ -291,6 +291,7 @@ std::string projectRootFor(std::string_view file) {
 }
 
 void CalleeIndex::add(std::string name, Definition definition) {
+  if (!definition.awaitable) return;  // never the callee: most of a crate's fns, not worth keeping
   std::lock_guard lock(mutex_);
   definitions_[std::move(name)].push_back(std::move(definition));
 }
@@ -312,33 +313,39 @@ void CalleeIndex::addParsedFile(std::string_view path, const SyntaxTree& tree, u
   });
 }
 
-std::vector<CalleeIndex::Definition> CalleeIndex::candidates(std::string_view name) const {
+const std::vector<CalleeIndex::Definition>& CalleeIndex::candidates(std::string_view name) const {
   std::lock_guard lock(mutex_);
-  std::vector<const Definition*> resolving;
-  return candidates(name, resolving);
+  // Map nodes never move and a finished entry never changes: the reference outlives the lock.
+  return resolvedLocked(lastSegment(name)).candidates;
 }
 
-std::vector<CalleeIndex::Definition> CalleeIndex::candidates(std::string_view path,
-                                                             std::vector<const Definition*>& resolving) const {
-  std::vector<Definition> out;
-  auto it = definitions_.find(lastSegment(path));
-  if (it == definitions_.end()) return out;
-  for (const Definition& d : it->second) {
-    // A forwarder met again while resolving itself adds nothing: the others decide.
-    if (!d.awaitable || std::find(resolving.begin(), resolving.end(), &d) != resolving.end()) continue;
+const CalleeIndex::Resolved& CalleeIndex::resolvedLocked(std::string_view name) const {
+  if (auto memo = resolved_.find(name); memo != resolved_.end()) return memo->second;
+  Resolved& out = resolved_[std::string(name)];  // in progress: a chain that comes back here is a cycle
+  static const std::vector<Definition> kNoDefinitions;
+  auto it = definitions_.find(name);
+  for (const Definition& d : it == definitions_.end() ? kNoDefinitions : it->second) {
     Definition resolved = d;
     if (!d.forwardsTo.empty()) {
-      resolving.push_back(&d);
-      std::vector<Definition> targets = candidates(d.forwardsTo, resolving);
-      resolving.pop_back();
-      CalleeResolution target = targets.empty() && isStdFutureConstructor(d.forwardsTo)
-                                    ? CalleeResolution{Laziness::Lazy, "`" + d.forwardsTo + "` is std's lazy future constructor"}
-                                    : agreed(std::move(targets), d.forwardsTo, scope_);
-      resolved.laziness = target.laziness == Laziness::Lazy ? Laziness::Lazy : Laziness::Unknown;
-      resolved.reason += ", and " + target.reason;
+      const Resolved& target = resolvedLocked(lastSegment(d.forwardsTo));
+      CalleeResolution targetResolution;
+      if (target.inProgress || target.reachesCycle) {
+        // Lazy only if every forwarder on the way ends in something lazy, which a cycle never does.
+        // Said the same way whichever name was asked first, so messages do not depend on order.
+        out.reachesCycle = true;
+        targetResolution = {Laziness::Unknown, "`" + d.forwardsTo + "` is part of, or leads to, fns that return "
+                                                   "each other's futures in a cycle"};
+      } else if (target.candidates.empty() && isStdFutureConstructor(d.forwardsTo)) {
+        targetResolution = {Laziness::Lazy, "`" + d.forwardsTo + "` is std's lazy future constructor"};
+      } else {
+        targetResolution = agreed(target.candidates, d.forwardsTo, scope_);
+      }
+      resolved.laziness = targetResolution.laziness == Laziness::Lazy ? Laziness::Lazy : Laziness::Unknown;
+      resolved.reason += ", and " + targetResolution.reason;
     }
-    out.push_back(std::move(resolved));
+    out.candidates.push_back(std::move(resolved));
   }
+  out.inProgress = false;
   return out;
 }
 
@@ -360,7 +367,7 @@ CalleeResolution resolveAmong(const std::vector<const CalleeIndex*>& indexes, co
   std::vector<CalleeIndex::Definition> found;
   std::vector<std::string_view> definedIn;
   for (const CalleeIndex* index : indexes) {
-    std::vector<CalleeIndex::Definition> here = index->candidates(query.name);
+    const std::vector<CalleeIndex::Definition>& here = index->candidates(query.name);
     if (!here.empty()) definedIn.push_back(index->scope());
     found.insert(found.end(), here.begin(), here.end());
   }

@@ -59,7 +59,7 @@ class CalleeIndex {
     std::string reason;  // "`g` is an `async fn` (src/net.rs:12)"
     /// For `fn f(..) -> F { g(pure..) }` (what forward-await writes): `g`, whose laziness `f` shares.
     std::string forwardsTo;
-    bool awaitable = true;  // false: it returns no future (see mayBeAFuture), so it is never the callee
+    bool awaitable = true;  // false: it returns no future (see mayBeAFuture), so `add` drops it
   };
 
   /// Adds every fn definition and trait fn declaration in a parsed file. `firstLine` is the
@@ -68,8 +68,9 @@ class CalleeIndex {
   void add(std::string name, Definition definition);
 
   /// The awaitable definitions named like the callee (its last path segment), each with its
-  /// forwarding resolved. Empty if there is none here.
-  std::vector<Definition> candidates(std::string_view name) const;
+  /// forwarding resolved. Empty if there is none here. Resolved once per name, on first use: the
+  /// index must be complete by then.
+  const std::vector<Definition>& candidates(std::string_view name) const;
   /// `query` resolved in this index alone.
   CalleeResolution resolve(const CalleeQuery& query) const;
   const std::string& scope() const { return scope_; }
@@ -77,11 +78,21 @@ class CalleeIndex {
   std::vector<std::pair<std::string, Definition>> entries() const;
 
  private:
-  std::vector<Definition> candidates(std::string_view name, std::vector<const Definition*>& resolving) const;
+  /// A name's candidates with forwarding resolved. `reachesCycle`: some forwarding chain from it
+  /// comes back to a name it passed, so none of those forwarders can be proven lazy.
+  struct Resolved {
+    std::vector<Definition> candidates;
+    bool reachesCycle = false;
+    bool inProgress = true;
+  };
+  const Resolved& resolvedLocked(std::string_view name) const;
 
   std::string scope_;
   mutable std::mutex mutex_;
   std::map<std::string, std::vector<Definition>, std::less<>> definitions_;
+  /// Memo of resolvedLocked: without it, names that forward to each other (`new`, `default`,
+  /// `with_capacity` across a crate) are resolved again along every path, exponentially.
+  mutable std::map<std::string, Resolved, std::less<>> resolved_;
 };
 
 /// Resolves a callee across several indexes (a method may be defined in any crate): Lazy only when

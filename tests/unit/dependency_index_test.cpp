@@ -40,20 +40,22 @@ std::string cargoProject(const TempTree& tree) {
 struct Indexed {
   TempTree ownCache;  // the cache when the test does not share one
   CalleeIndex workspace;
-  std::unique_ptr<Dependencies> dependencies;
+  PackageIndexes packages;
+  CrateIndexes dependencies;
   std::unique_ptr<SyntaxTree> tree;
   PathOrigins origins;
 
-  Indexed(const std::string& root, std::string_view file, std::optional<DependencyOptions> options = std::nullopt) {
+  Indexed(const std::string& root, std::string_view file, std::optional<DependencyOptions> options = std::nullopt)
+      : packages(options.value_or(DependencyOptions{true, ownCache.root()})) {
     workspace.addParsedFile("app/src/main.rs", *SyntaxTree::parseRust("async fn connect(addr: u32) {}\n"));
     llvm::ThreadPool pool(llvm::hardware_concurrency(2));
-    dependencies = indexDependencies(root, workspace, options.value_or(DependencyOptions{true, ownCache.root()}), pool);
+    dependencies = indexDependencies(root, workspace, packages, pool);
     pool.wait();
     tree = SyntaxTree::parseRust(file);
     origins = PathOrigins(*tree);
   }
   CalleeResolution resolve(std::string_view name, bool isMethod = false) const {
-    FileContext context{Edition::E2021, &workspace, &origins, &dependencies->crates};
+    FileContext context{Edition::E2021, &workspace, &origins, &dependencies};
     return context.resolve({name, isMethod});
   }
 };
@@ -63,7 +65,7 @@ struct Indexed {
 TEST(DependencyIndex, PathCallsResolveInTheCrateTheyName) {
   TempTree tree;
   Indexed project(cargoProject(tree), "use net::fetch as get;\nuse net::connect;\nuse net::{self as nl};\n");
-  EXPECT_TRUE(project.dependencies->crates.unavailable.empty()) << project.dependencies->crates.unavailable;
+  EXPECT_TRUE(project.dependencies.unavailable.empty()) << project.dependencies.unavailable;
   EXPECT_EQ(project.resolve("net::fetch").laziness, Laziness::Lazy);  // named as the manifest renames it
   EXPECT_NE(project.resolve("net::fetch").reason.find("`fetch` is an `async fn` (netlib/src/lib.rs:1)"),
             std::string::npos);
@@ -107,7 +109,7 @@ TEST(DependencyIndex, CargoMetadataFailingIsTheReason) {
   tree.write("Cargo.toml", "[package]\nname = \"broken\"\nversion = \"0.1.0\"\n\n[dependencies]\nnetlib = 7\n");
   tree.write("src/lib.rs", "");
   Indexed project(root, "use netlib::fetch;\n");
-  const std::string& why = project.dependencies->crates.unavailable;
+  const std::string& why = project.dependencies.unavailable;
   EXPECT_EQ(why.rfind("`cargo metadata` failed: error", 0), 0u) << why;
   EXPECT_EQ(why.find('\n'), std::string::npos) << why;
   CalleeResolution fetch = project.resolve("fetch");
@@ -128,8 +130,8 @@ TEST(DependencyIndex, PathDependenciesAreIndexedAgainEachRun) {
   std::string app = cargoProject(tree);
   for (int run = 0; run < 2; ++run) {
     Indexed project(app, "", DependencyOptions{true, cache.root()});
-    EXPECT_EQ(project.dependencies->indexed, 1u);
-    EXPECT_EQ(project.dependencies->fromCache, 0u);
+    EXPECT_EQ(project.packages.counts.indexed, 1u);
+    EXPECT_EQ(project.packages.counts.fromCache, 0u);
   }
 }
 
@@ -141,7 +143,7 @@ TEST(DependencyIndex, RegistryPackagesAreCachedAndACorruptEntryIsRebuilt) {
                             dir + "/lazy-1.0.0/src", dir + "/lazy-1.0.0", true};
   auto indexOnce = [&](unsigned expectIndexed, unsigned expectCached) {
     CalleeIndex index("crate `lazy`");
-    Dependencies counts;
+    IndexCounts counts;
     indexPackage(package, cache, index, counts);
     EXPECT_EQ(counts.indexed, expectIndexed);
     EXPECT_EQ(counts.fromCache, expectCached);
