@@ -34,10 +34,15 @@ std::optional<std::string> runGit(llvm::ArrayRef<llvm::StringRef> args) {
   return std::move(git->out);
 }
 
-/// Files under `dir` that git does not ignore (tracked or untracked), or nullopt outside a work tree.
+/// Files under `dir` that git does not ignore (tracked or untracked), or nullopt outside a work tree
+/// and for a directory git ignores as a whole: one the user names is read anyway.
 std::optional<std::vector<std::string>> gitFiles(const std::string& dir) {
   auto listing = runGit({"-C", dir, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."});
   if (!listing) return std::nullopt;
+  if (listing->empty() && runGit({"-C", dir, "check-ignore", "-q", "."})) {
+    spdlog::info("{}: ignored by git, but named on the command line: read as it is", dir);
+    return std::nullopt;
+  }
   std::vector<std::string> files;
   llvm::SmallVector<llvm::StringRef> entries;
   llvm::StringRef(*listing).split(entries, '\0', -1, /*KeepEmpty=*/false);

@@ -257,7 +257,7 @@ void addLexed(std::string_view path, std::string_view text, const LineIndex& lin
   }
   bool declaration = text[fn.item.end - 1] == ';';
   std::string returns = returned.empty() ? "" : " returning `" + returned + "`";
-  std::string what = declaration ? "is a fn declaration (of a trait or an `extern` block)" + returns +
+  std::string what = declaration ? "is a trait fn declaration" + returns +
                                        ", whose definitions may do work when called ("
                                  : "is a plain fn" + returns + " that may do work when called (";
   index.add(name, {Laziness::Eager, "`" + name + "` " + what + location(path, line) + ")", "", mayBeAFuture(returned)});
@@ -474,6 +474,8 @@ PathOrigins::Origin PathOrigins::ofRoot(std::string_view root) const {
   if (root == "std" || root == "core" || root == "alloc") return Origin::Std;
   if (auto it = imported_.find(root); it != imported_.end()) return it->second.origin;
   if (isDeclared(root)) return Origin::ThisCrate;
+  // Crate names are snake_case: a capitalised root is a type (`T::read`, `Tcp::connect`).
+  if (std::isupper(static_cast<unsigned char>(root.front()))) return Origin::UnknownType;
   return Origin::OtherCrate;  // an extern crate name (edition 2018 and later)
 }
 
@@ -508,6 +510,7 @@ CalleeResolution FileContext::resolve(const CalleeQuery& query) const {
   std::string name(query.name);
   PathOrigins::Origin origin = origins ? origins->of(name) : PathOrigins::Origin::ThisCrate;
   if (origin == PathOrigins::Origin::OtherCrate) return resolveInOtherCrate(query);
+  if (origin == PathOrigins::Origin::UnknownType) return resolveMethod({lastSegment(query.name), true});
   if (origin == PathOrigins::Origin::Std) {
     if (isStdFutureConstructor(name)) return {Laziness::Lazy, "`" + name + "` is std's lazy future constructor"};
     return {Laziness::Unknown, "`" + name + "` comes from std; of std, only `future::ready`, `pending` "

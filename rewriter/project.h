@@ -120,7 +120,9 @@ struct CrateIndexes {
 /// laziness of this workspace's own `sleep`.
 class PathOrigins {
  public:
-  enum class Origin { ThisCrate, Std, OtherCrate };
+  /// UnknownType: a type this file neither declares nor imports by name (`T::read` on a type
+  /// parameter, or a type a glob brought in): which type, hence which crate, is unknown.
+  enum class Origin { ThisCrate, Std, OtherCrate, UnknownType };
   explicit PathOrigins(const SyntaxTree& tree);
   PathOrigins() = default;
   Origin of(std::string_view path) const;

@@ -117,12 +117,15 @@ class Scanner {
   bool run(SkippableText& out) {
     if (!matchBrackets()) return false;
     std::vector<std::pair<size_t, size_t>> fns;  // first and last token of each fn, in order
+    size_t externBlockEnd = 0;  // the `}` of the `extern "C" { .. }` block being scanned
     for (size_t i = 0; i < t_.size(); ++i) {
+      if (size_t open = externBlockOpen(i); open != kNone) externBlockEnd = match_[open];
       if (!isWord(i, "fn") || i + 1 >= t_.size() || t_[i + 1].kind != Kind::Identifier) continue;
       size_t body = signatureEnd(i);
       if (body == kNone) continue;
       if (isPunct(body, ';')) {
-        out.declarations.push_back(shape(itemStart(i), i, body, body));
+        // A foreign fn returns a C value, never a future: only trait fns are worth indexing.
+        if (i > externBlockEnd) out.declarations.push_back(shape(itemStart(i), i, body, body));
         continue;
       }
       size_t start = itemStart(i), close = match_[body];
@@ -130,6 +133,8 @@ class Scanner {
       if (item.find("async") == std::string_view::npos && item.find("await") == std::string_view::npos) {
         out.plainFunctions.push_back(shape(start, i, body, close));
         out.ranges.push_back({gapBegin(start), t_[close].end});
+      } else if (bodyNoRuleReads(start, i, body, close)) {
+        out.ranges.push_back({t_[body].end, t_[close].begin});
       }
       fns.emplace_back(start, close);
       i = close;  // outermost only: a kept fn's nested items stay parsed with it
@@ -159,6 +164,30 @@ class Scanner {
     std::merge(ranges.begin(), ranges.end(), gaps.begin(), gaps.end(), std::back_inserter(merged),
                [](const TextRange& a, const TextRange& b) { return a.begin < b.begin; });
     ranges = std::move(merged);
+  }
+
+  /// An `async fn` whose body awaits, holds more than one statement, and has no `async`, `match` or
+  /// `if`: no rule matches it or anything in it (it is no forwarder, is not await-free, holds no
+  /// async block or arm to hoist), so only its signature is parsed.
+  bool bodyNoRuleReads(size_t start, size_t fn, size_t open, size_t close) const {
+    bool isAsync = false, awaits = false, statements = false;
+    for (size_t i = start; i < fn; ++i) isAsync |= isWord(i, "async");
+    for (size_t i = open + 1; i < close; ++i) {
+      if (isWord(i, "async") || isWord(i, "match") || isWord(i, "if")) return false;
+      awaits |= isWord(i, "await");
+    }
+    for (size_t i = open + 1; i < close; ++i) {  // a `;` between two statements of the body itself
+      if (isPunct(i, ';') && i + 1 < close) statements = true;
+      if (isPunct(i, '{') || isPunct(i, '(') || isPunct(i, '[')) i = match_[i];
+    }
+    return isAsync && awaits && statements;
+  }
+
+  /// The `{` of the block `extern "ABI" {` that starts at token `i`, or kNone.
+  size_t externBlockOpen(size_t i) const {
+    if (!isWord(i, "extern")) return kNone;
+    size_t next = i + 1 < t_.size() && t_[i + 1].kind == Kind::Literal ? i + 2 : i + 1;
+    return next < t_.size() && isPunct(next, '{') ? next : kNone;
   }
 
   bool isWord(size_t i, std::string_view word) const {

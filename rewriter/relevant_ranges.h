@@ -22,8 +22,10 @@ struct SkippableText {
   /// False when the lexer gave up: nothing is skippable and the lists below are empty.
   bool lexed = false;
   /// Sorted, disjoint byte ranges: each plain fn with the comments just before it (its docs, often
-  /// the bulk of a library), and every other run of comments outside the fns that are kept (a kept
-  /// fn's own comments, and those just before it, stay: fixes keep and move them).
+  /// the bulk of a library), the inside of each `async fn` body no rule reads (its signature stays
+  /// parsed: the index, and rules looking at callees, read it), and every other run of comments
+  /// outside the fns that are kept (a kept fn's own comments, and those just before it, stay:
+  /// fixes keep and move them).
   std::vector<TextRange> ranges;
   /// The plain fn items, for the callee index.
   std::vector<PlainFunction> plainFunctions;

@@ -182,7 +182,14 @@ std::unique_ptr<SyntaxTree> SyntaxTree::parseRustSkipping(std::string_view text,
   ts_parser_delete(parser);
   if (!tree) return parseRust(text);
   std::unique_ptr<SyntaxTree> result(new SyntaxTree(tree, text));
-  return result->hasError() ? parseRust(text) : std::move(result);
+  if (result->hasError()) return parseRust(text);
+  result->skipped_ = skip;
+  return result;
+}
+
+bool SyntaxTree::skipsInside(Node node) const {
+  auto after = std::upper_bound(skipped_.begin(), skipped_.end(), std::make_pair(node.begin(), UINT32_MAX));
+  return after != skipped_.end() && after->second <= node.end();
 }
 
 SyntaxTree::SyntaxTree(TSTree* tree, std::string_view text) : tree_(tree), text_(text) {

@@ -85,6 +85,9 @@ class SyntaxTree {
   Node root() const { return Node(this, 0); }
   std::string_view text() const { return text_; }
   bool hasError() const { return root().hasError(); }
+  /// Part of `node`'s text was skipped by the parse (see parseRustSkipping): an `async fn` body
+  /// that awaits reads as an empty block.
+  bool skipsInside(Node node) const;
   /// Byte ranges of ERROR and MISSING nodes, so edits near them can be refused.
   std::vector<std::pair<uint32_t, uint32_t>> errorRanges() const;
   /// The node of this tree that `node` (from tree-sitter's own API) is.
@@ -109,6 +112,7 @@ class SyntaxTree {
   TSTree* tree_;
   std::string_view text_;
   std::vector<FlatNode> flat_;
+  std::vector<std::pair<uint32_t, uint32_t>> skipped_;  // sorted, disjoint
 };
 
 /// Calls `visit(node)` for every node in pre-order; if it returns false the node's children are

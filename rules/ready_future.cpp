@@ -500,7 +500,9 @@ std::vector<Candidate> findCandidates(const RuleInput& input, const FileFacts& f
       auto fn = rust::asFunction(n);
       // A trait's own `async fn` declares the interface its impls follow: left alone.
       bool complete = fn && fn->name && fn->parameters && fn->body;
-      if (complete && fn->isAsync && !fn->inTraitDefinition && !rust::insideMacro(n) && noAwait(fn->body))
+      // A body the parse skipped awaits (see SkippableText): its empty block is not what it holds.
+      if (complete && fn->isAsync && !fn->inTraitDefinition && !rust::insideMacro(n) &&
+          !input.tree.skipsInside(fn->body) && noAwait(fn->body))
         out.push_back({fn, Node{}, fn->body, false});
     } else if (n.is("async_block")) {
       Node block = n.namedChildren().empty() ? Node{} : n.namedChildren().back();

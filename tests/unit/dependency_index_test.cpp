@@ -171,3 +171,13 @@ TEST(DependencyIndex, RegistryPackagesAreCachedAndACorruptEntryIsRebuilt) {
     EXPECT_EQ(indexOnce(0, 1).laziness, Laziness::Eager) << corrupt;  // and cached again
   }
 }
+
+TEST(DependencyIndex, AFnOfATypeParameterResolvesLikeAMethod) {
+  TempTree tree;
+  Indexed project(cargoProject(tree), "use net::Bus;\n");
+  CalleeResolution transfer = project.resolve("B::transfer");  // only `Bus::transfer`, a trait `async fn`
+  EXPECT_EQ(transfer.laziness, Laziness::Lazy) << transfer.reason;
+  CalleeResolution write = project.resolve("W::write");  // `Io::write` is lazy, `Sync::write` is not
+  EXPECT_EQ(write.laziness, Laziness::Unknown) << write.reason;
+  EXPECT_EQ(project.resolve("net::Bus::transfer").laziness, Laziness::Lazy);
+}

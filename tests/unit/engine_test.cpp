@@ -390,6 +390,40 @@ TEST(RelevantRanges, CommentsAreSkippedExceptInAndJustBeforeKeptFns) {
   ASSERT_EQ(skippable.plainFunctions.size(), 1u);
 }
 
+TEST(RelevantRanges, AnAsyncFnBodyNoRuleReadsKeepsOnlyItsSignature) {
+  std::string text =
+      "async fn skipped(a: u8) -> u8 { let b = g(a).await; b + 1 }\n"
+      "async fn forwards(a: u8) -> u8 { g(a).await }\n"            // forward-await's shape
+      "async fn returns(a: u8) -> u8 { return g(a).await; }\n"
+      "async fn never_awaits(a: u8) -> u8 { let b = a; b }\n"      // ready-future's
+      "async fn branches(a: u8) -> u8 { let b = 1; if a > b { g(a).await } else { g(b).await } }\n"  // hoist-await's
+      "async fn matches(a: u8) -> u8 { let b = 1; match a { 0 => g(a).await, _ => g(b).await } }\n"
+      "async fn blocks(a: u8) { let f = async move { g(a).await }; f.await; }\n";  // redundant-async-block's
+  std::vector<std::pair<uint32_t, uint32_t>> skip;
+  for (auto r : skippableText(text).ranges) skip.emplace_back(r.begin, r.end);
+  ASSERT_EQ(skip.size(), 1u);
+  EXPECT_EQ(text.substr(skip[0].first, skip[0].second - skip[0].first), " let b = g(a).await; b + 1 ");
+  auto tree = SyntaxTree::parseRustSkipping(text, skip);
+  ASSERT_FALSE(tree->hasError());
+  Node first = tree->root().namedChild(0);
+  EXPECT_EQ(first.field("return_type").text(), "u8");
+  EXPECT_TRUE(tree->skipsInside(first.field("body")));
+  EXPECT_FALSE(tree->skipsInside(tree->root().namedChild(1).field("body")));
+}
+
+TEST(RelevantRanges, ForeignFnsAreNotTakenForTraitDeclarations) {
+  std::string text =
+      "extern \"C\" { pub fn send(fd: i32, buf: *const u8) -> Sent; }\n"
+      "unsafe extern \"C\" { fn read(fd: i32) -> Sent; }\n"
+      "extern { fn write(fd: i32) -> Sent; }\n"
+      "extern crate alloc;\n"
+      "pub trait Io { fn flush(&mut self) -> Flush; }\n"
+      "extern \"C\" fn callback() -> Sent { Sent }\n";
+  std::vector<std::string> declared;
+  for (const auto& fn : skippableText(text).declarations) declared.push_back(text.substr(fn.name.begin, fn.name.end - fn.name.begin));
+  EXPECT_EQ(declared, std::vector<std::string>{"flush"});
+}
+
 TEST(RelevantRanges, SkippingParseKeepsOffsetsAndTheRestOfTheTree) {
   std::string text = "fn plain() -> u8 { 1 }\n#[test]\nfn also() {}\nasync fn kept() -> u8 { 2 }\n";
   std::vector<std::pair<uint32_t, uint32_t>> skip;
