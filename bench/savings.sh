@@ -159,6 +159,7 @@ measure_app() {
   rm -rf "$W" && mkdir -p "$W"
   mkdir "$W/before"
   tar -C "$src" --exclude=./target -cf - . | tar -C "$W/before" -xf -
+  find "$W/before" -type f -exec touch {} + # new mtimes: cargo rebuilds the copy (tar kept the old ones)
   cargo fetch --locked "${offline[@]}" --manifest-path "$W/before/Cargo.toml" >&2 ||
     { echo "savings: cargo fetch failed for $app (set OFFLINE=0 for the first run)" >&2; return 1; }
   cp -r "$W/before" "$W/after"
