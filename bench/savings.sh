@@ -8,8 +8,9 @@
 #             matching the app's PATCH pattern below), each rewritten by `coro-fix --apply` as its
 #             own Cargo root (lib sources, src/ only);
 #   after/    a copy of the application pointed at patched/ with [patch.crates-io], then rewritten
-#             by `coro-fix --apply` (its dependency index then reads the patched copies).
-# Both are built in release with panic=abort at opt-level 3 and "z" (default profile otherwise: 16
+#             by `coro-fix --apply` (its dependency index then reads the patched copies);
+#   deps-only/ the original application pointed at patched/ (what the dependencies' fixes buy alone).
+# All three are built in release with panic=abort at opt-level 3 and "z" (default profile otherwise: 16
 # codegen units, no LTO), run (the outputs must be identical, or the script fails), and measured:
 #   - code bytes (nm --size-sort -C, text and weak symbols): the app crate's own functions; the
 #     patched dependencies' functions (generic ones included, wherever instantiated); all
@@ -23,19 +24,27 @@
 #   - MIR lines: `--emit=mir` added (by a rustc wrapper, in a separate build) to the app crate and
 #     the patched crates; "async items" are the functions whose signature names an async fn body
 #     or block (the constructors and the state machines' resume functions).
-# Prints, per application, a before/after/delta table, the ten largest futures before and after,
+# Prints, per application, a before/after/delta table (with the delta of deps-only), the ten largest futures before and after,
 # and coro-fix's findings and fixes per crate.
 #
 # Usage: bench/savings.sh [APP...]        (default: embassy-app tokio-app)
 #   CORO_FIX=path      the coro-fix binary (default: build/coro-fix)
 #   OFFLINE=1          never touch the network (the first run fetches the pinned dependencies)
 #   CARGO_BUILD_JOBS   default 2
+#   LTO=1              build as firmware usually is: lto = "fat", codegen-units = 1 (the opt-level
+#                      builds only; type sizes and MIR do not depend on it)
 # Build directories are kept in bench/work/savings/target/APP-{3,z,sizes,mir} between runs.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 coro_fix=${CORO_FIX:-$repo/build/coro-fix}
 [[ $coro_fix == /* ]] || coro_fix=$PWD/$coro_fix
 export CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2}
+profile=(CARGO_PROFILE_RELEASE_PANIC=abort)
+lto_suffix=
+if [ "${LTO:-0}" = 1 ]; then
+  profile+=(CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1)
+  lto_suffix=-lto
+fi
 
 die() { echo "savings: $*" >&2; exit 1; }
 [ -x "$coro_fix" ] || die "no coro-fix binary at $coro_fix (build it, or set CORO_FIX)"
@@ -89,7 +98,7 @@ chmod +x "$mir_wrapper"
 # copies the executable to $W/APP-TAG-OPT and prints that path.
 build() {
   local dir=$1 app=$2 opt=$3 tag=$4 log=$W/build-$4-$3.log exe
-  if ! CARGO_TARGET_DIR=$work/target/$app-$opt CARGO_PROFILE_RELEASE_OPT_LEVEL=$opt CARGO_PROFILE_RELEASE_PANIC=abort \
+  if ! env "${profile[@]}" CARGO_TARGET_DIR=$work/target/$app-$opt$lto_suffix CARGO_PROFILE_RELEASE_OPT_LEVEL=$opt \
       cargo build --release --offline --manifest-path "$dir/Cargo.toml" --message-format=json >"$log.json" 2>"$log"; then
     echo "savings: $app $tag build (opt-level=$opt) FAILED:" >&2
     grep -v '^ *Compiling\|^ *Finished' "$log" >&2
@@ -180,6 +189,8 @@ for p in sorted(meta["packages"], key=lambda p: p["name"]):
     crates+=" ${name//-/_}"
   done <<<"$pkgs"
   crates=${crates# }
+  # deps-only/: the original application against the patched dependencies (what their fixes buy alone)
+  cp -r "$W/after" "$W/deps-only"
 
   # coro-fix on each patched dependency (its lib sources, the crate its own Cargo root), then the app
   while read -r name version dir; do
@@ -194,20 +205,23 @@ for p in sorted(meta["packages"], key=lambda p: p["name"]):
 
   measure "$W/before" "$app" before "$crates" || return 1
   same_output "$W/output-before-3.txt" "$W/output-before-z.txt" "$app prints differently at opt-level 3 and z before any fix" || return 1
-  if ! measure "$W/after" "$app" after "$crates"; then
-    echo "savings: FAIL: $app does not build or run after coro-fix --apply; the diffs are in $W/*.diff" >&2
-    return 1
-  fi
-  for opt in 3 z; do
-    same_output "$W/output-before-$opt.txt" "$W/output-after-$opt.txt" \
-      "$app prints differently after coro-fix --apply (opt-level=$opt); the diffs are in $W/*.diff" || failed=1
+  for tag in deps-only after; do
+    if ! measure "$W/$tag" "$app" "$tag" "$crates"; then
+      echo "savings: FAIL: $app ($tag) does not build or run after coro-fix --apply; the diffs are in $W/*.diff" >&2
+      return 1
+    fi
+    for opt in 3 z; do
+      same_output "$W/output-before-$opt.txt" "$W/output-$tag-$opt.txt" \
+        "$app ($tag) prints differently after coro-fix --apply (opt-level=$opt); the diffs are in $W/*.diff" || failed=1
+    done
   done
   ((failed == 0)) || return 1
-  python3 "$helper" savings-report "bench/savings/$app" "$W/before.json" "$W/after.json" \
+  python3 "$helper" savings-report "bench/savings/$app" "$W/before.json" "$W/deps-only.json" "$W/after.json" \
     "$(wc -l <"$W/output-before-3.txt")" "${runs[@]}"
 }
 
-echo "Measured on $(date -u +%Y-%m-%d) with $(rustc --version); coro-fix at $coro_fix."
+echo "Measured on $(date -u +%Y-%m-%d) with $(rustc --version); coro-fix at $coro_fix; release profile," \
+  "panic=abort$([ -n "$lto_suffix" ] && echo ', lto="fat", codegen-units=1' || echo ', 16 codegen units, no LTO')."
 status=0
 for app in "${apps[@]}"; do
   measure_app "$app" || status=1

@@ -205,34 +205,37 @@ def table(header, rows):
     for row in rows:
         print(line(row))
 
-def savings_report(app_name, before_json, after_json, output_lines, *coro_fix_runs):
-    """The before/after table of one application, its ten largest futures before and after, and
-    coro-fix's findings per crate (`coro_fix_runs`: CRATE=JSON_FILE=DIFF_FILE)."""
-    before, after = json.load(open(before_json)), json.load(open(after_json))
+def savings_report(app_name, before_json, deps_json, after_json, output_lines, *coro_fix_runs):
+    """The before/after table of one application (with the delta of the build that only has the
+    patched dependencies), its ten largest futures before and after, and coro-fix's findings per
+    crate (`coro_fix_runs`: CRATE=JSON_FILE=DIFF_FILE)."""
+    before, deps, after = json.load(open(before_json)), json.load(open(deps_json)), json.load(open(after_json))
     fb, fa = before["futures"], after["futures"]
     sum_mir = lambda r, crates, i: sum((r["mir"].get(c) or (0, 0))[i] for c in crates)
     app, patched = before["app"], before["patched"]
-    rows = [
-        ("app crate code bytes, opt-level=3", before["app3"], after["app3"]),
-        ('app crate code bytes, opt-level="z"', before["appz"], after["appz"]),
-        ("patched dependencies' code bytes, opt-level=3", before["patched3"], after["patched3"]),
-        ('patched dependencies\' code bytes, opt-level="z"', before["patchedz"], after["patchedz"]),
-        ("all non-std code bytes, opt-level=3", before["nonstd3"], after["nonstd3"]),
-        ('all non-std code bytes, opt-level="z"', before["nonstdz"], after["nonstdz"]),
-        ("drop glue of non-std types, opt-level=3", before["glue3"], after["glue3"]),
-        ('drop glue of non-std types, opt-level="z"', before["gluez"], after["gluez"]),
-        (".text bytes (whole binary), opt-level=3", before["text3"], after["text3"]),
-        ('.text bytes (whole binary), opt-level="z"', before["textz"], after["textz"]),
-        ("async state machines in the binary (types)", len(fb), len(fa)),
-        ("largest future (bytes)", max(fb.values(), default=0), max(fa.values(), default=0)),
-        ("sum of future sizes (bytes)", sum(fb.values()), sum(fa.values())),
-        ("MIR lines, app crate", sum_mir(before, app, 0), sum_mir(after, app, 0)),
-        ("MIR lines of async items, app crate", sum_mir(before, app, 1), sum_mir(after, app, 1)),
-        ("MIR lines, patched dependencies", sum_mir(before, patched, 0), sum_mir(after, patched, 0)),
-        ("MIR lines of async items, patched dependencies", sum_mir(before, patched, 1), sum_mir(after, patched, 1)),
+    measures = [
+        ("app crate code bytes, opt-level=3", lambda r: r["app3"]),
+        ('app crate code bytes, opt-level="z"', lambda r: r["appz"]),
+        ("patched dependencies' code bytes, opt-level=3", lambda r: r["patched3"]),
+        ('patched dependencies\' code bytes, opt-level="z"', lambda r: r["patchedz"]),
+        ("all non-std code bytes, opt-level=3", lambda r: r["nonstd3"]),
+        ('all non-std code bytes, opt-level="z"', lambda r: r["nonstdz"]),
+        ("drop glue of non-std types, opt-level=3", lambda r: r["glue3"]),
+        ('drop glue of non-std types, opt-level="z"', lambda r: r["gluez"]),
+        (".text bytes (whole binary), opt-level=3", lambda r: r["text3"]),
+        ('.text bytes (whole binary), opt-level="z"', lambda r: r["textz"]),
+        ("async state machines in the binary (types)", lambda r: len(r["futures"])),
+        ("largest future (bytes)", lambda r: max(r["futures"].values(), default=0)),
+        ("sum of future sizes (bytes)", lambda r: sum(r["futures"].values())),
+        ("MIR lines, app crate", lambda r: sum_mir(r, app, 0)),
+        ("MIR lines of async items, app crate", lambda r: sum_mir(r, app, 1)),
+        ("MIR lines, patched dependencies", lambda r: sum_mir(r, patched, 0)),
+        ("MIR lines of async items, patched dependencies", lambda r: sum_mir(r, patched, 1)),
     ]
     print(f"\n## {app_name}  (patched: {', '.join(patched)}; panic=abort)\n")
-    table(["measure", "before", "after", "delta"], [(label, b, a, delta(b, a)) for label, b, a in rows])
+    table(["measure", "before", "after", "delta", "deps only: delta"],
+          [(label, f(before), f(after), delta(f(before), f(after)), delta(f(before), f(deps)))
+           for label, f in measures])
 
     print("\nTen largest futures (bytes):")
     for label, fut in (("before", fb), ("after", fa)):
