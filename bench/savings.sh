@@ -94,10 +94,21 @@ esac
 SH
 chmod +x "$mir_wrapper"
 
+# forget TARGET_DIR PACKAGE..: removes the packages' fingerprints, so cargo rebuilds them. The
+# copies of an app (before/, deps-only/, after/) are each their own workspace root at the same
+# relative path, so cargo gives the app crate of two copies with the same dependencies the same
+# unit hash, and would take the second for fresh after building the first.
+forget() {
+  local target=$1 package
+  shift
+  for package; do rm -rf "$target"/release/.fingerprint/"$package"-*; done
+}
+
 # build DIR APP OPT TAG: release build of DIR at opt-level OPT in the app's shared target directory;
 # copies the executable to $W/APP-TAG-OPT and prints that path.
 build() {
   local dir=$1 app=$2 opt=$3 tag=$4 log=$W/build-$4-$3.log exe
+  forget "$work/target/$app-$opt$lto_suffix" "$app"
   if ! env "${profile[@]}" CARGO_TARGET_DIR=$work/target/$app-$opt$lto_suffix CARGO_PROFILE_RELEASE_OPT_LEVEL=$opt \
       cargo build --release --offline --manifest-path "$dir/Cargo.toml" --message-format=json >"$log.json" 2>"$log"; then
     echo "savings: $app $tag build (opt-level=$opt) FAILED:" >&2
@@ -113,6 +124,7 @@ build() {
 # type_sizes DIR APP TAG: -Zprint-type-sizes of the app's binary crate into $W/type-sizes-TAG.log.
 type_sizes() {
   local dir=$1 app=$2 tag=$3 log=$W/type-sizes-$3.log
+  forget "$work/target/$app-sizes" "$app"
   echo "### crate ${app//-/_}" >"$log"
   RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$work/target/$app-sizes CARGO_PROFILE_RELEASE_PANIC=abort \
     cargo rustc --release --offline --quiet --manifest-path "$dir/Cargo.toml" --bin "$app" \
@@ -125,7 +137,7 @@ mir() {
   local dir=$1 app=$2 tag=$3 crates="${app//-/_} $4" target=$work/target/$2-mir crate
   rm -rf "$W/mir-$tag" && mkdir "$W/mir-$tag"
   # the wrapper only sees the crates cargo rebuilds: make it rebuild these
-  for crate in $crates; do rm -rf "$target"/release/.fingerprint/"${crate//_/-}"-*; done
+  for crate in $crates; do forget "$target" "${crate//_/-}"; done
   MIR_CRATES=$crates MIR_OUT=$W/mir-$tag RUSTC_WRAPPER=$mir_wrapper CARGO_TARGET_DIR=$target \
     CARGO_PROFILE_RELEASE_PANIC=abort cargo build --release --offline --quiet \
     --manifest-path "$dir/Cargo.toml" 2>"$W/mir-$tag.err" || { cat "$W/mir-$tag.err" >&2; return 1; }
