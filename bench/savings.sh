@@ -197,6 +197,10 @@ for p in sorted(meta["packages"], key=lambda p: p["name"]):
   while read -r name version dir; do
     [ -n "$name" ] || continue
     cp -r "$dir" "$W/patched/$name-$version"
+    # each copy is its own workspace root (bench/bench.sh makes bench/work/ one, which cargo would
+    # otherwise take the copies to belong to)
+    grep -q '^\[workspace\]' "$W/patched/$name-$version/Cargo.toml" ||
+      printf '\n[workspace]\n' >>"$W/patched/$name-$version/Cargo.toml"
     echo "$name = { path = \"../patched/$name-$version\" }" >>"$W/after/Cargo.toml"
     crates+=" ${name//-/_}"
   done <<<"$pkgs"
