@@ -10,8 +10,9 @@
 #   after/    a copy of the application pointed at patched/ with [patch.crates-io], then rewritten
 #             by `coro-fix --apply` (its dependency index then reads the patched copies);
 #   deps-only/ the original application pointed at patched/ (what the dependencies' fixes buy alone).
-# All three are built in release with panic=abort at opt-level 3 and "z" (default profile otherwise: 16
-# codegen units, no LTO), run (the outputs must be identical, or the script fails), and measured:
+# All three are built in release with panic=abort at opt-level 3 and "z" (default profile
+# otherwise: 16 codegen units, no LTO), run (the outputs must be identical, or the script fails),
+# and measured:
 #   - code bytes (nm --size-sort -C, text and weak symbols): the app crate's own functions; the
 #     patched dependencies' functions (generic ones included, wherever instantiated); all
 #     non-std code: functions of any crate in the dependency graph, i.e. everything but std, core,
@@ -24,8 +25,8 @@
 #   - MIR lines: `--emit=mir` added (by a rustc wrapper, in a separate build) to the app crate and
 #     the patched crates; "async items" are the functions whose signature names an async fn body
 #     or block (the constructors and the state machines' resume functions).
-# Prints, per application, a before/after/delta table (with the delta of deps-only), the ten largest futures before and after,
-# and coro-fix's findings and fixes per crate.
+# Prints, per application, a before/after/delta table (with the delta of deps-only), the ten
+# largest futures before and after, and coro-fix's findings and fixes per crate.
 #
 # Usage: bench/savings.sh [APP...]        (default: embassy-app tokio-app)
 #   CORO_FIX=path      the coro-fix binary (default: build/coro-fix)
