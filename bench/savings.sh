@@ -65,9 +65,6 @@ apps=("$@")
 ((${#apps[@]})) || apps=(embassy-app tokio-app)
 work=$repo/bench/work/savings
 mkdir -p "$work/target"
-# bench/work/ is in this repository's .gitignore, and coro-fix skips ignored files even when they
-# are named on its command line: the scratch directory is made a git work tree of its own.
-[ -d "$work/.git" ] || git -C "$work" init -q
 offline=()
 [ "${OFFLINE:-0}" = 1 ] && offline=(--offline)
 
