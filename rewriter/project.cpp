@@ -188,17 +188,26 @@ bool isAsyncSignature(Node signature) {
   return false;
 }
 
+/// No `self` among the parameters: not callable as `x.name(..)`.
+bool withoutSelf(Node parameters) {
+  for (Node p : parameters.namedChildren())
+    if (p.is("self_parameter")) return false;
+  return true;
+}
+
 /// What calling a trait's fn declaration does: an `async fn`'s body is a state machine whatever the
 /// impl; any other fn's impls may do work.
 CalleeIndex::Definition declared(Node signature, std::string_view name, const std::string& where) {
   Node returned = signature.field("return_type");
+  bool free = withoutSelf(signature.field("parameters"));
   if (isAsyncSignature(signature))
-    return {Laziness::Lazy, "`" + std::string(name) + "` is a trait `async fn` (" + where + ")", ""};
+    return {Laziness::Lazy, "`" + std::string(name) + "` is a trait `async fn` (" + where + ")", "", true, free};
   return {Laziness::Eager, "`" + std::string(name) + "` is a trait fn whose impls may do work when called (" + where + ")",
-          "", returned && mayBeAFuture(returned.text())};
+          "", returned && mayBeAFuture(returned.text()), free};
 }
 
-CalleeIndex::Definition defined(const rust::Function& f, const std::string& where) {
+/// What calling `f` does, as far as its own text tells.
+CalleeIndex::Definition definedBody(const rust::Function& f, const std::string& where) {
   std::string name(f.name.text());
   bool awaitable = f.isAsync || (f.returnType && mayBeAFuture(f.returnType.text()));
   if (f.isAsync) return {Laziness::Lazy, "`" + name + "` is an `async fn` (" + where + ")", ""};
@@ -210,6 +219,12 @@ CalleeIndex::Definition defined(const rust::Function& f, const std::string& wher
   std::string returns = f.returnType ? " returning `" + std::string(f.returnType.text()) + "`" : "";
   return {Laziness::Eager, "`" + name + "` is a plain fn" + returns + " that may do work when called (" + where + ")", "",
           awaitable};
+}
+
+CalleeIndex::Definition defined(const rust::Function& f, const std::string& where) {
+  CalleeIndex::Definition out = definedBody(f, where);
+  out.withoutSelf = withoutSelf(f.parameters);
+  return out;
 }
 
 /// "a", "a and b", "a, b, c and 4 more", sorted.
@@ -260,7 +275,8 @@ void addLexed(std::string_view path, std::string_view text, const LineIndex& lin
   std::string what = declaration ? "is a trait fn declaration" + returns +
                                        ", whose definitions may do work when called ("
                                  : "is a plain fn" + returns + " that may do work when called (";
-  index.add(name, {Laziness::Eager, "`" + name + "` " + what + location(path, line) + ")", "", mayBeAFuture(returned)});
+  index.add(name, {Laziness::Eager, "`" + name + "` " + what + location(path, line) + ")", "", mayBeAFuture(returned),
+                   !fn.takesSelf});
 }
 
 /// Only files that can hold a coroutine are parsed; the rest cost one lexing.
@@ -367,9 +383,10 @@ CalleeResolution resolveAmong(const std::vector<const CalleeIndex*>& indexes, co
   std::vector<CalleeIndex::Definition> found;
   std::vector<std::string_view> definedIn;
   for (const CalleeIndex* index : indexes) {
-    const std::vector<CalleeIndex::Definition>& here = index->candidates(query.name);
-    if (!here.empty()) definedIn.push_back(index->scope());
-    found.insert(found.end(), here.begin(), here.end());
+    size_t before = found.size();
+    for (const CalleeIndex::Definition& d : index->candidates(query.name))
+      if (!query.isMethod || !d.withoutSelf) found.push_back(d);
+    if (found.size() > before) definedIn.push_back(index->scope());
   }
   if (found.empty() && isStdFutureConstructor(query.name))
     return {Laziness::Lazy, "`" + std::string(query.name) + "` is std's lazy future constructor"};
@@ -506,11 +523,11 @@ PathOrigins::External PathOrigins::external(std::string_view path) const {
 
 CalleeResolution FileContext::resolve(const CalleeQuery& query) const {
   if (!callees) return {Laziness::Unknown, "no callee index"};
-  if (query.isMethod) return resolveMethod(query);
+  if (query.isMethod) return resolveInAnyCrate(query);
   std::string name(query.name);
   PathOrigins::Origin origin = origins ? origins->of(name) : PathOrigins::Origin::ThisCrate;
   if (origin == PathOrigins::Origin::OtherCrate) return resolveInOtherCrate(query);
-  if (origin == PathOrigins::Origin::UnknownType) return resolveMethod({lastSegment(query.name), true});
+  if (origin == PathOrigins::Origin::UnknownType) return resolveInAnyCrate({lastSegment(query.name)});
   if (origin == PathOrigins::Origin::Std) {
     if (isStdFutureConstructor(name)) return {Laziness::Lazy, "`" + name + "` is std's lazy future constructor"};
     return {Laziness::Unknown, "`" + name + "` comes from std; of std, only `future::ready`, `pending` "
@@ -538,7 +555,7 @@ CalleeResolution FileContext::resolveInOtherCrate(const CalleeQuery& query) cons
   return resolveAmong(it->second, {external.path}, "crate `" + external.crate + "`");
 }
 
-CalleeResolution FileContext::resolveMethod(const CalleeQuery& query) const {
+CalleeResolution FileContext::resolveInAnyCrate(const CalleeQuery& query) const {
   if (!crates) return callees->resolve(query);
   if (!crates->unavailable.empty()) {
     CalleeResolution here = callees->resolve(query);

@@ -60,6 +60,7 @@ class CalleeIndex {
     /// For `fn f(..) -> F { g(pure..) }` (what forward-await writes): `g`, whose laziness `f` shares.
     std::string forwardsTo;
     bool awaitable = true;  // false: it returns no future (see mayBeAFuture), so `add` drops it
+    bool withoutSelf = false;  // true: no `self` parameter, so never what `x.name(..)` calls
   };
 
   /// Adds every fn definition and trait fn declaration in a parsed file. `firstLine` is the
@@ -158,7 +159,9 @@ struct FileContext {
 
  private:
   CalleeResolution resolveInOtherCrate(const CalleeQuery& query) const;
-  CalleeResolution resolveMethod(const CalleeQuery& query) const;
+  /// Among the workspace and every indexed dependency: a method's receiver type, or a path's
+  /// type (`T::read`), is unknown, so any of them may define the callee.
+  CalleeResolution resolveInAnyCrate(const CalleeQuery& query) const;
 };
 
 }  // namespace corofix

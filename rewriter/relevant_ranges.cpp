@@ -233,6 +233,7 @@ class Scanner {
     out.item = {t_[start].begin, t_[close].end};
     out.name = {t_[fn + 1].begin, t_[fn + 1].end};
     out.returnType = returnType(fn, signatureEnd);
+    out.takesSelf = firstParameterIsSelf(fn, signatureEnd);
     out.bodyIsOneExpression = signatureEnd != close;
     for (size_t i = signatureEnd + 1; i < close && out.bodyIsOneExpression; ++i) {
       if (isPunct(i, ';')) out.bodyIsOneExpression = false;
@@ -258,6 +259,21 @@ class Scanner {
       else if (isPunct(i, '(') || isPunct(i, '[')) i = match_[i];
     }
     return {};
+  }
+
+  /// Whether the first parameter, in the parameter list after the name and generics, is `self`.
+  bool firstParameterIsSelf(size_t fn, size_t end) const {
+    int angles = 0;
+    size_t open = fn + 2;
+    for (; open < end && !(angles == 0 && isPunct(open, '(')); ++open) {
+      if (isPunct(open, '-') && open + 1 < end && isPunct(open + 1, '>')) ++open;  // `Fn(u8) -> u8` in a bound
+      else if (isPunct(open, '<')) ++angles;
+      else if (isPunct(open, '>')) --angles;
+    }
+    if (open >= end) return false;
+    for (size_t i = open + 1; i < match_[open] && !isPunct(i, ','); ++i)
+      if (isWord(i, "self")) return true;
+    return false;
   }
 
   /// The first token of the item: modifiers, visibility and outer attributes before `fn`.

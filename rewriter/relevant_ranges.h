@@ -16,6 +16,7 @@ struct PlainFunction {
   TextRange returnType;  // the type after `->`; empty when there is none
   /// The body holds no statement, only an expression: it may just build or forward a value.
   bool bodyIsOneExpression = false;
+  bool takesSelf = false;  // its first parameter is `self` (`&self`, `mut self`, `self: Box<Self>`, ..)
 };
 
 struct SkippableText {

@@ -22,6 +22,8 @@ constexpr const char* kNetlib =
     "pub struct Read<'a> { buf: &'a mut [u8] }\n"
     "pub fn read_into(buf: &mut [u8]) -> Read<'_> { Read { buf } }\n"
     "pub trait Bus { async fn transfer(&mut self, buf: &mut [u8]) -> usize; }\n"
+    "pub fn transfer(bus: u32) -> Transfer { let t = Transfer(bus); t }\n"  // eager, but no method
+    "impl Connect { pub fn open(&self) -> Opening { let o = Opening; o } }\n"
     "pub trait Io { async fn write(&mut self, buf: &[u8]) -> usize; fn len(&self) -> usize; }\n"
     "pub struct Sync;\n"
     "impl Sync { pub fn write(&mut self, buf: &[u8]) -> WriteFuture { WriteFuture::start(buf) } }\n";
@@ -47,7 +49,7 @@ struct Indexed {
 
   Indexed(const std::string& root, std::string_view file, std::optional<DependencyOptions> options = std::nullopt)
       : packages(options.value_or(DependencyOptions{true, ownCache.root()})) {
-    workspace.addParsedFile("app/src/main.rs", *SyntaxTree::parseRust("async fn connect(addr: u32) {}\n"));
+    workspace.addParsedFile("app/src/main.rs", *SyntaxTree::parseRust("async fn connect(addr: u32) {}\nimpl Link { async fn open(&self) {} }\n"));
     llvm::ThreadPool pool(llvm::hardware_concurrency(2));
     dependencies = indexDependencies(root, workspace, packages, pool);
     pool.wait();
@@ -84,21 +86,23 @@ TEST(DependencyIndex, PathCallsResolveInTheCrateTheyName) {
 TEST(DependencyIndex, MethodsResolveAcrossEveryIndexedCrate) {
   TempTree tree;
   Indexed project(cargoProject(tree), "");
-  EXPECT_EQ(project.resolve("transfer", true).laziness, Laziness::Lazy);  // a trait `async fn`
+  // A trait `async fn`; netlib's free fn `transfer` is eager, but `x.transfer(..)` cannot call it.
+  EXPECT_EQ(project.resolve("transfer", true).laziness, Laziness::Lazy);
+  EXPECT_EQ(project.resolve("net::transfer").laziness, Laziness::Unknown);
   EXPECT_NE(project.resolve("transfer", true).reason.find("trait `async fn`"), std::string::npos);
   // `write` is a trait `async fn` and a plain method returning a future: either may be the callee.
   CalleeResolution write = project.resolve("write", true);
   EXPECT_EQ(write.laziness, Laziness::Unknown);
   EXPECT_NE(write.reason.find("`write` has 2 definitions in crate `netlib` that differ"), std::string::npos) << write.reason;
-  EXPECT_NE(write.reason.find("`write` returns `WriteFuture::start`'s future (netlib/src/lib.rs:9), and "
+  EXPECT_NE(write.reason.find("`write` returns `WriteFuture::start`'s future (netlib/src/lib.rs:11), and "
                               "`WriteFuture::start` is not defined in crate `netlib`"),
             std::string::npos)
       << write.reason;
-  // `connect` is lazy in the workspace, eager in netlib.
-  CalleeResolution connect = project.resolve("connect", true);
-  EXPECT_EQ(connect.laziness, Laziness::Unknown);
-  EXPECT_NE(connect.reason.find("in crate `netlib` and the indexed workspace that differ"), std::string::npos)
-      << connect.reason;
+  // The method `open` is lazy in the workspace, eager in netlib.
+  CalleeResolution open = project.resolve("open", true);
+  EXPECT_EQ(open.laziness, Laziness::Unknown);
+  EXPECT_NE(open.reason.find("in crate `netlib` and the indexed workspace that differ"), std::string::npos)
+      << open.reason;
   EXPECT_NE(project.resolve("missing", true).reason.find("not defined in the workspace and its 1 indexed dependencies"),
             std::string::npos);
 }
@@ -116,10 +120,10 @@ TEST(DependencyIndex, CargoMetadataFailingIsTheReason) {
   EXPECT_EQ(fetch.laziness, Laziness::Unknown);
   EXPECT_NE(fetch.reason.find("the dependencies are not indexed: `cargo metadata` failed: error"), std::string::npos)
       << fetch.reason;
-  // The workspace's own `connect` is an `async fn`, but a dependency's type may have a `connect` method too.
-  CalleeResolution connect = project.resolve("connect", true);
+  // The workspace's own `open` is an `async fn`, but a dependency's type may have an `open` method too.
+  CalleeResolution connect = project.resolve("open", true);
   EXPECT_EQ(connect.laziness, Laziness::Unknown);
-  EXPECT_NE(connect.reason.find("is an `async fn` (app/src/main.rs:1), but a dependency may define `connect` too, and "
+  EXPECT_NE(connect.reason.find("is an `async fn` (app/src/main.rs:2), but a dependency may define `open` too, and "
                                 "the dependencies are not indexed: `cargo metadata` failed"),
             std::string::npos)
       << connect.reason;
@@ -175,9 +179,9 @@ TEST(DependencyIndex, RegistryPackagesAreCachedAndACorruptEntryIsRebuilt) {
 TEST(DependencyIndex, AFnOfATypeParameterResolvesLikeAMethod) {
   TempTree tree;
   Indexed project(cargoProject(tree), "use net::Bus;\n");
-  CalleeResolution transfer = project.resolve("B::transfer");  // only `Bus::transfer`, a trait `async fn`
-  EXPECT_EQ(transfer.laziness, Laziness::Lazy) << transfer.reason;
+  CalleeResolution read = project.resolve("R::read_into");  // netlib's, which only builds a future
+  EXPECT_EQ(read.laziness, Laziness::Lazy) << read.reason;
   CalleeResolution write = project.resolve("W::write");  // `Io::write` is lazy, `Sync::write` is not
   EXPECT_EQ(write.laziness, Laziness::Unknown) << write.reason;
-  EXPECT_EQ(project.resolve("net::Bus::transfer").laziness, Laziness::Lazy);
+  EXPECT_EQ(project.resolve("net::read_into").laziness, Laziness::Lazy);
 }

@@ -424,6 +424,15 @@ TEST(RelevantRanges, ForeignFnsAreNotTakenForTraitDeclarations) {
   EXPECT_EQ(declared, std::vector<std::string>{"flush"});
 }
 
+TEST(RelevantRanges, PlainFnsSayWhetherTheyTakeSelf) {
+  std::string text =
+      "impl S {\n  fn by_ref(&mut self, x: u8) -> F { F }\n  fn free(x: u8, s: Self) -> F { F }\n"
+      "  fn boxed<T: Fn(u8) -> u8>(self: Box<Self>) -> F { F }\n  fn lifetime<'a>(&'a self) -> F { F }\n}\n";
+  std::vector<bool> takesSelf;
+  for (const auto& fn : skippableText(text).plainFunctions) takesSelf.push_back(fn.takesSelf);
+  EXPECT_EQ(takesSelf, (std::vector<bool>{true, false, true, true}));
+}
+
 TEST(RelevantRanges, SkippingParseKeepsOffsetsAndTheRestOfTheTree) {
   std::string text = "fn plain() -> u8 { 1 }\n#[test]\nfn also() {}\nasync fn kept() -> u8 { 2 }\n";
   std::vector<std::pair<uint32_t, uint32_t>> skip;
