@@ -410,9 +410,9 @@ class TypeFacts {
         "Rc", "Ref", "RefMut", "MutexGuard", "RwLockReadGuard", "RwLockWriteGuard", "ReentrantLockGuard", "NonNull"};
     static constexpr std::array<std::string_view, 9> kNeverSync = {
         "Rc", "Ref", "RefMut", "Cell", "RefCell", "UnsafeCell", "OnceCell", "NonNull", "Receiver"};
-    static constexpr std::array<std::string_view, 12> kPlain = {
+    static constexpr std::array<std::string_view, 13> kPlain = {
         "String", "str", "PathBuf", "Path", "OsString", "OsStr", "CString", "CStr", "Duration", "Instant",
-        "SystemTime", "Ordering"};
+        "SystemTime", "Ordering", "Infallible"};
     static constexpr std::array<std::string_view, 22> kLikeArguments = {
         "Box", "Vec", "Option", "Result", "VecDeque", "LinkedList", "HashMap", "HashSet", "BTreeMap", "BTreeSet",
         "BinaryHeap", "Pin", "Reverse", "Wrapping", "PhantomData", "Cow", "ManuallyDrop", "MaybeUninit", "Mutex",
