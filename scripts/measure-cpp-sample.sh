@@ -30,6 +30,9 @@
 #   KEEP=1          keep the work directory (copies, build logs, outputs, coro-fix JSON, the diff)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=measure-lib.sh
+. "$repo/scripts/measure-lib.sh"  # same_output; measure_lib.py has the findings table
+export MEASURE_LIB_DIR=$repo/scripts
 coro_fix=${CORO_FIX:-$repo/build/coro-fix}
 [[ $coro_fix == /* ]] || coro_fix=$PWD/$coro_fix
 ops=${OPS:-20000}
@@ -58,6 +61,8 @@ if [ "${KEEP:-0}" = 1 ]; then echo "measure-cpp-sample: work directory $work" >&
 helper=$work/helper.py
 cat >"$helper" <<'PY'
 import json, os, re, subprocess, sys
+sys.path.insert(0, os.environ["MEASURE_LIB_DIR"])
+from measure_lib import findings, findings_table
 
 def namespaces(source_dir):
     """The namespaces the sample's sources open at the start of a line (`namespace a::b {` counts
@@ -111,14 +116,6 @@ def measure(source_dir, binary, stats_stderr, small_out, large_out, small_ops, l
     json.dump({"code": sum(functions.values()), "functions": functions, "allocations": allocations / operations,
                "instructions": per_op, "operations": operations}, open(out, "w"))
 
-def findings(coro_fix_json):
-    doc = json.load(open(coro_fix_json))
-    per_check = {}
-    for finding in doc["findings"]:
-        row = per_check.setdefault(finding["check"], {})
-        row[finding["outcome"]] = row.get(finding["outcome"], 0) + 1
-    return per_check, doc["summary"]
-
 def change(before, after, digits=0):
     text = f"{before:.{digits}f} → {after:.{digits}f}"
     if before:
@@ -161,21 +158,10 @@ def report(sample, work, builds, coro_fix_json, fix_mode, diff_stat):
         for delta, name in shown:
             print(f"  {delta:+6d}  {names[name]}")
 
-    per_check, summary = findings(coro_fix_json)
-    outcomes = sorted({o for row in per_check.values() for o in row} - {"applied"})
+    per_check, summary, _ = findings(coro_fix_json)
     print(f"\ncoro-fix {fix_mode}: {summary['findings']} findings, {summary['fixesApplied']} fixes applied, "
           f"{summary['filesChanged']} of {summary['filesScanned']} files changed; {diff_stat}\n")
-    header = ["check", "findings", "applied"] + outcomes
-    table = [[c, str(sum(r.values())), str(r.get("applied", 0))] + [str(r.get(o, 0)) for o in outcomes]
-             for c, r in sorted(per_check.items())]
-    total = ["total"] + [str(sum(int(row[i]) for row in table)) for i in range(1, len(header))]
-    widths = [max(len(x) for x in col) for col in zip(header, *table, total)]
-    line = lambda cells: "| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                                           for i, (c, w) in enumerate(zip(cells, widths))) + " |"
-    print(line(header))
-    print("|" + "|".join("-" * (w + 2) if i == 0 else "-" * (w + 1) + ":" for i, w in enumerate(widths)) + "|")
-    for row in table + [total]:
-        print(line(row))
+    findings_table(per_check)
 
 if __name__ == "__main__":
     {"measure": measure, "report": report}[sys.argv[1]](*sys.argv[2:])
@@ -196,15 +182,6 @@ build() {
     return 1
   fi
   echo "$program"
-}
-
-# same_output A B WHAT: fails loudly, with the diff, when two runs printed differently.
-same_output() {
-  if ! cmp -s "$1" "$2"; then
-    echo "measure-cpp-sample: FAIL: $3" >&2
-    diff -u "$1" "$2" >&2 || true
-    return 1
-  fi
 }
 
 # Every function below works in one sample's directory DIR ($work/NAME): the copies DIR/before

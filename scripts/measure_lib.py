@@ -139,20 +139,17 @@ def report(sample, before_json, after_json, coro_fix_json, diff_stat):
             print(f"  {label:<6} {size:>6}  {name}")
 
     per_check, summary, passes = findings(coro_fix_json)
-    outcomes = sorted({o for row in per_check.values() for o in row} - {"applied"})
     print(f"\ncoro-fix --apply: {summary['findings']} findings, {summary['fixesApplied']} fixes applied "
           f"in {passes} pass(es), {summary['filesChanged']} of {summary['filesScanned']} files changed; {diff_stat}\n")
+    findings_table(per_check)
+
+def findings_table(per_check):
+    """Findings per check and outcome, with a total row (per_check as `findings` returns it)."""
+    outcomes = sorted({o for row in per_check.values() for o in row} - {"applied"})
     header = ["check", "findings", "applied"] + outcomes
-    table = [[c, str(sum(r.values())), str(r.get("applied", 0))] + [str(r.get(o, 0)) for o in outcomes]
-             for c, r in sorted(per_check.items())]
-    total = ["total"] + [str(sum(int(row[i]) for row in table)) for i in range(1, len(header))]
-    widths = [max(len(x) for x in col) for col in zip(header, *table, total)]
-    line = lambda cells: "| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                                           for i, (c, w) in enumerate(zip(cells, widths))) + " |"
-    print(line(header))
-    print("|" + "|".join("-" * (w + 2) if i == 0 else "-" * (w + 1) + ":" for i, w in enumerate(widths)) + "|")
-    for row in table + [total]:
-        print(line(row))
+    rows = [[c, sum(r.values()), r.get("applied", 0)] + [r.get(o, 0) for o in outcomes]
+            for c, r in sorted(per_check.items())]
+    table(header, rows + [["total"] + [sum(row[i] for row in rows) for i in range(1, len(header))]])
 
 
 # ---- bench/savings.sh: an application and patched copies of its async dependencies ----
