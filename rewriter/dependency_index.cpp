@@ -216,7 +216,133 @@ std::multimap<std::string, std::string> namesUsedByMembers(const json::Object& m
   return out;
 }
 
+/// The graph `cargo metadata` printed for the project at `root`.
+DependencyGraph graphOf(const std::string& root, const json::Object& metadata) {
+  DependencyGraph graph;
+  graph.usedNames = namesUsedByMembers(metadata);
+  const json::Array* members = metadata.getArray("workspace_members");
+  graph.inputs = {root + "/Cargo.toml", root + "/Cargo.lock"};
+  for (const json::Value& value : arrayOrEmpty(metadata.getArray("packages"))) {
+    const json::Object* p = value.getAsObject();
+    std::optional<DependencyPackage> package = p ? packageOf(*p) : std::nullopt;
+    if (!package) continue;
+    // A manifest outside the registry may change: cargo's answer stands while none of them does.
+    if (!package->immutable) graph.inputs.push_back(package->packageDir + "/Cargo.toml");
+    if (members && llvm::any_of(*members, [&](const json::Value& m) { return m.getAsString() == package->id; }))
+      graph.memberCrates.push_back(package->crateName);
+    else
+      graph.packages.push_back(std::move(*package));
+  }
+  // Cargo's configuration: in the root and each directory above it, and in CARGO_HOME.
+  std::vector<std::string> configDirs;
+  for (llvm::StringRef dir = root; !dir.empty(); dir = llvm::sys::path::parent_path(dir)) {
+    configDirs.push_back(dir.str() + "/.cargo");
+    if (dir == llvm::sys::path::root_path(dir)) break;
+  }
+  llvm::SmallString<256> home;
+  if (const char* cargoHome = std::getenv("CARGO_HOME"); cargoHome && *cargoHome) configDirs.push_back(cargoHome);
+  else if (llvm::sys::path::home_directory(home)) configDirs.push_back(std::string(home) + "/.cargo");
+  for (const std::string& dir : configDirs)
+    for (const char* config : {"/config.toml", "/config"}) graph.inputs.push_back(dir + config);
+  return graph;
+}
+
+/// A digest of a file's bytes, or "absent": what tells that an input changed (manifests and lock
+/// files are small; a modification time can stay the same across an edit).
+std::string stamp(const std::string& file) {
+  auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!buffer) return "absent";
+  llvm::MD5 hash;
+  hash.update((*buffer)->getBuffer());
+  return llvm::toHex(hash.final(), /*LowerCase=*/true);
+}
+
+// A project's graph is cached while cargo's inputs stay as they were (a line per input with its
+// stamp), and only with a lock file: without one, cargo resolves afresh from the registry.
+//   coro-fix-graph <format> <root>
+//   input TAB <path> TAB <stamp> | member TAB <crate> | used TAB <package id> TAB <name>
+//   package TAB <id> TAB <name> TAB <version> TAB <crate> TAB <source dir> TAB <package dir> TAB <0|1>
+//   end <number of lines between>
+
+std::string graphCacheFile(const std::string& cacheDir, const std::string& root) {
+  llvm::MD5 hash;
+  hash.update(root);
+  llvm::SmallString<256> path(cacheDir);
+  llvm::sys::path::append(path, "graphs", llvm::toHex(hash.final(), /*LowerCase=*/true).substr(0, 16) + ".tsv");
+  return std::string(path);
+}
+
+std::string graphHeader(const std::string& root) { return "coro-fix-graph " + std::to_string(kCacheFormat) + " " + root; }
+
+std::optional<DependencyGraph> loadGraph(const std::string& path, const std::string& root) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer) return std::nullopt;
+  llvm::SmallVector<llvm::StringRef, 0> lines;
+  (*buffer)->getBuffer().split(lines, '\n', -1, /*KeepEmpty=*/false);
+  if (lines.size() < 2 || lines.front() != graphHeader(root) || lines.back() != "end " + std::to_string(lines.size() - 2))
+    return std::nullopt;
+  DependencyGraph graph;
+  for (llvm::StringRef line : llvm::ArrayRef(lines).drop_front().drop_back()) {
+    llvm::SmallVector<llvm::StringRef, 8> f;
+    line.split(f, '\t');
+    std::vector<std::string> field;
+    for (llvm::StringRef x : llvm::ArrayRef(f).drop_front()) field.push_back(unescaped(x));
+    if (f[0] == "input" && field.size() == 2) {
+      if (stamp(field[0]) != field[1]) return std::nullopt;
+      graph.inputs.push_back(field[0]);
+    } else if (f[0] == "member" && field.size() == 1) {
+      graph.memberCrates.push_back(field[0]);
+    } else if (f[0] == "used" && field.size() == 2) {
+      graph.usedNames.emplace(field[0], field[1]);
+    } else if (f[0] == "package" && field.size() == 7) {
+      graph.packages.push_back({field[0], field[1], field[2], field[3], field[4], field[5], field[6] == "1"});
+    } else {
+      return std::nullopt;
+    }
+  }
+  return graph;
+}
+
+void saveGraph(const std::string& path, const std::string& root, const DependencyGraph& graph) {
+  std::vector<std::string> lines;
+  auto add = [&](std::initializer_list<std::string> fields) {
+    std::string line;
+    for (const std::string& field : fields) line += (line.empty() ? field : "\t" + escaped(field));
+    lines.push_back(std::move(line));
+  };
+  for (const std::string& input : graph.inputs) {
+    std::string stamped = stamp(input);
+    if (input == root + "/Cargo.lock" && stamped == "absent") return;
+    add({"input", input, stamped});
+  }
+  for (const std::string& member : graph.memberCrates) add({"member", member});
+  for (const auto& [id, name] : graph.usedNames) add({"used", id, name});
+  for (const DependencyPackage& p : graph.packages)
+    add({"package", p.id, p.name, p.version, p.crateName, p.sourceDir, p.packageDir, p.immutable ? "1" : "0"});
+  std::string text = graphHeader(root) + "\n";
+  for (const std::string& line : lines) text += line + "\n";
+  text += "end " + std::to_string(lines.size()) + "\n";
+  if (auto error = llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path)))
+    return spdlog::debug("{}: cannot create the cache directory: {}", path, error.message());
+  if (std::string error = writeFileAtomically(path, text); !error.empty()) spdlog::debug("{}: {}", path, error);
+}
+
 }  // namespace
+
+std::optional<DependencyGraph> dependencyGraph(const std::string& root, const DependencyOptions& options,
+                                               std::string& error) {
+  std::string cached = graphCacheFile(dependencyCacheDir(options), root);
+  if (std::optional<DependencyGraph> graph = loadGraph(cached, root)) return graph;
+  std::optional<json::Value> metadata = cargoMetadata(root, options.offline, error);
+  const json::Object* object = metadata ? metadata->getAsObject() : nullptr;
+  if (!object || !object->getArray("packages")) {
+    if (error.empty()) error = "`cargo metadata` listed no packages";
+    return std::nullopt;
+  }
+  DependencyGraph graph = graphOf(root, *object);
+  saveGraph(cached, root, graph);
+  return graph;
+}
 
 void indexPackage(const DependencyPackage& package, const std::string& cacheDir, CalleeIndex& index,
                   IndexCounts& counts) {
@@ -256,26 +382,15 @@ std::string dependencyCacheDir(const DependencyOptions& options) {
 CrateIndexes indexDependencies(const std::string& root, const CalleeIndex& workspace, PackageIndexes& packages,
                                llvm::ThreadPool& pool) {
   CrateIndexes out;
-  std::optional<json::Value> metadata = cargoMetadata(root, packages.options().offline, out.unavailable);
-  const json::Object* object = metadata ? metadata->getAsObject() : nullptr;
-  const json::Array* listed = object ? object->getArray("packages") : nullptr;
-  if (!listed) {
-    if (out.unavailable.empty()) out.unavailable = "`cargo metadata` listed no packages";
+  std::optional<DependencyGraph> graph = dependencyGraph(root, packages.options(), out.unavailable);
+  if (!graph) {
     spdlog::warn("{}: dependencies not indexed: {}", root, out.unavailable);
     return out;
   }
-  std::multimap<std::string, std::string> usedNames = namesUsedByMembers(*object);
-  const json::Array* members = object->getArray("workspace_members");
-  for (const json::Value& value : *listed) {
-    const json::Object* p = value.getAsObject();
-    std::optional<DependencyPackage> package = p ? packageOf(*p) : std::nullopt;
-    if (!package) continue;
-    if (members && llvm::any_of(*members, [&](const json::Value& m) { return m.getAsString() == package->id; })) {
-      out.byCrateName[package->crateName].push_back(&workspace);
-      continue;
-    }
-    auto [begin, end] = usedNames.equal_range(package->id);
-    const CalleeIndex* index = packages.indexFor(std::move(*package), pool);
+  for (const std::string& member : graph->memberCrates) out.byCrateName[member].push_back(&workspace);
+  for (DependencyPackage& package : graph->packages) {
+    auto [begin, end] = graph->usedNames.equal_range(package.id);
+    const CalleeIndex* index = packages.indexFor(std::move(package), pool);
     out.all.push_back(index);
     for (auto it = begin; it != end; ++it) out.byCrateName[it->second].push_back(index);
   }

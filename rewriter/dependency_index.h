@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,7 +61,21 @@ class PackageIndexes {
   std::map<std::string, std::unique_ptr<CalleeIndex>, std::less<>> byId_;
 };
 
-/// Runs `cargo metadata` for the Cargo project whose root directory is `root` and takes the index
+/// What `cargo metadata` says a project's code can call: the packages of its dependency graph and
+/// the names the workspace members' code uses for them.
+struct DependencyGraph {
+  std::vector<DependencyPackage> packages;            // every package but the members
+  std::vector<std::string> memberCrates;              // the members' own crate names
+  std::multimap<std::string, std::string> usedNames;  // package id -> a name members' code uses for it
+  std::vector<std::string> inputs;  // the files whose change may change it: manifests, lock file, cargo configs
+};
+
+/// The graph of the Cargo project at `root`: from the cache while none of its inputs changed, else
+/// from `cargo metadata` (then cached, when a lock file pins it); nullopt with `error` set.
+std::optional<DependencyGraph> dependencyGraph(const std::string& root, const DependencyOptions& options,
+                                               std::string& error);
+
+/// Finds the graph of the Cargo project whose root directory is `root` and takes the index
 /// of each package that is not a workspace member from `packages` (queuing its indexing on `pool`):
 /// the result is complete once the pool is waited for. The members' crate names resolve to
 /// `workspace`, the index of the root's own files. When cargo cannot say, `unavailable` says why.

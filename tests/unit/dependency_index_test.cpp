@@ -2,7 +2,9 @@
 // on-disk cache of registry packages, and the reasons given when a call does not resolve.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <optional>
 
 #include "llvm/Support/FileSystem.h"
@@ -184,4 +186,20 @@ TEST(DependencyIndex, AFnOfATypeParameterResolvesLikeAMethod) {
   CalleeResolution write = project.resolve("W::write");  // `Io::write` is lazy, `Sync::write` is not
   EXPECT_EQ(write.laziness, Laziness::Unknown) << write.reason;
   EXPECT_EQ(project.resolve("net::read_into").laziness, Laziness::Lazy);
+}
+
+TEST(DependencyIndex, TheGraphIsCachedUntilAManifestChanges) {
+  TempTree tree, cache;
+  std::string app = cargoProject(tree);
+  auto indexed = [&] { return std::make_unique<Indexed>(app, "use net::fetch;\n", DependencyOptions{true, cache.root()}); };
+  EXPECT_EQ(indexed()->dependencies.unavailable, "");
+  // Without cargo on PATH, the graph can only come from the cache.
+  std::string path = std::getenv("PATH");
+  setenv("PATH", "/nonexistent", 1);
+  auto cached = indexed();
+  EXPECT_EQ(cached->dependencies.unavailable, "");
+  EXPECT_EQ(cached->resolve("fetch").laziness, Laziness::Lazy);
+  tree.write("netlib/Cargo.toml", "[package]\nname = \"netlib\"\nversion = \"0.1.1\"\nedition = \"2021\"\n");
+  EXPECT_EQ(indexed()->dependencies.unavailable, "`cargo` is not on PATH");  // a path dependency changed
+  setenv("PATH", path.c_str(), 1);
 }
