@@ -20,7 +20,7 @@ namespace json = llvm::json;
 namespace {
 
 /// Bumped whenever what is indexed or how it is stored changes: older entries are then not read.
-constexpr int64_t kCacheFormat = 4;
+constexpr int64_t kCacheFormat = 5;
 
 std::string str(const json::Object& object, llvm::StringRef key) {
   auto value = object.getString(key);
@@ -118,7 +118,7 @@ std::string cacheFile(const std::string& cacheDir, const DependencyPackage& pack
 // A cache entry is read on every run for every dependency (hundreds of thousands of definitions
 // in a server's dependency graph), so it is a line per definition rather than JSON:
 //   coro-fix-index <format> <package id>
-//   <name> TAB <laziness> TAB <"free" or "self"> TAB <forwardsTo> TAB <reason>
+//   <name> TAB <laziness> TAB <"free" or "self"> TAB <"machine" or "other"> TAB <forwardsTo> TAB <reason>
 //   (tab, newline and backslash escaped)
 //   end <number of definitions>
 
@@ -167,9 +167,12 @@ bool loadCached(const std::string& path, const DependencyPackage& package, Calle
   for (llvm::StringRef line : llvm::ArrayRef(lines).drop_front().drop_back()) {
     llvm::SmallVector<llvm::StringRef, 4> fields;
     line.split(fields, '\t');
-    auto laziness = fields.size() == 5 ? lazinessNamed(fields[1]) : std::nullopt;
-    if (!laziness || fields[0].empty() || (fields[2] != "free" && fields[2] != "self")) return false;
-    read.push_back({fields[0].str(), {*laziness, unescaped(fields[4]), unescaped(fields[3]), true, fields[2] == "free"}});
+    auto laziness = fields.size() == 6 ? lazinessNamed(fields[1]) : std::nullopt;
+    if (!laziness || fields[0].empty() || (fields[2] != "free" && fields[2] != "self") ||
+        (fields[3] != "machine" && fields[3] != "other"))
+      return false;
+    read.push_back({fields[0].str(),
+                    {*laziness, unescaped(fields[5]), unescaped(fields[4]), true, fields[2] == "free", fields[3] == "machine"}});
   }
   for (auto& [name, definition] : read) index.add(std::move(name), std::move(definition));
   return true;
@@ -179,8 +182,8 @@ void writeCache(const std::string& path, const DependencyPackage& package, const
   std::string text = cacheHeader(package) + "\n";
   auto entries = index.entries();
   for (const auto& [name, d] : entries)
-    text += name + "\t" + lazinessName(d.laziness).str() + (d.withoutSelf ? "\tfree\t" : "\tself\t") +
-            escaped(d.forwardsTo) + "\t" + escaped(d.reason) + "\n";
+    text += name + "\t" + lazinessName(d.laziness).str() + (d.withoutSelf ? "\tfree" : "\tself") +
+            (d.stateMachine ? "\tmachine\t" : "\tother\t") + escaped(d.forwardsTo) + "\t" + escaped(d.reason) + "\n";
   text += "end " + std::to_string(entries.size()) + "\n";
   if (auto error = llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path)))
     return spdlog::debug("{}: cannot create the cache directory: {}", path, error.message());

@@ -201,7 +201,7 @@ CalleeIndex::Definition declared(Node signature, std::string_view name, const st
   Node returned = signature.field("return_type");
   bool free = withoutSelf(signature.field("parameters"));
   if (isAsyncSignature(signature))
-    return {Laziness::Lazy, "`" + std::string(name) + "` is a trait `async fn` (" + where + ")", "", true, free};
+    return {Laziness::Lazy, "`" + std::string(name) + "` is a trait `async fn` (" + where + ")", "", true, free, true};
   return {Laziness::Eager, "`" + std::string(name) + "` is a trait fn whose impls may do work when called (" + where + ")",
           "", returned && mayBeAFuture(returned.text()), free};
 }
@@ -210,8 +210,9 @@ CalleeIndex::Definition declared(Node signature, std::string_view name, const st
 CalleeIndex::Definition definedBody(const rust::Function& f, const std::string& where) {
   std::string name(f.name.text());
   bool awaitable = f.isAsync || (f.returnType && mayBeAFuture(f.returnType.text()));
-  if (f.isAsync) return {Laziness::Lazy, "`" + name + "` is an `async fn` (" + where + ")", ""};
-  if (buildsOnlyAnAsyncBlock(f)) return {Laziness::Lazy, "`" + name + "` only builds an `async` block (" + where + ")", ""};
+  if (f.isAsync) return {Laziness::Lazy, "`" + name + "` is an `async fn` (" + where + ")", "", true, false, true};
+  if (buildsOnlyAnAsyncBlock(f))
+    return {Laziness::Lazy, "`" + name + "` only builds an `async` block (" + where + ")", "", true, false, true};
   if (std::string built = builtStruct(f); !built.empty() && awaitable)
     return {Laziness::Lazy, "`" + name + "` only builds a `" + built + "`, whose `poll` does the work (" + where + ")", ""};
   if (std::string callee = forwardedCallee(f); !callee.empty())
@@ -242,18 +243,29 @@ std::string listed(std::vector<std::string_view> names) {
 
 /// The laziness every definition that may be the callee shares, or Unknown naming two that differ.
 CalleeResolution agreed(std::vector<CalleeIndex::Definition> found, std::string_view path, std::string_view scope) {
-  if (found.empty())
-    return {Laziness::Unknown, "`" + std::string(path) + "` is not defined in " + std::string(scope) +
-                                   " as a fn that may return a future, so whether it does work when called is unknown"};
+  if (found.empty()) {
+    std::string reason = "`" + std::string(path) + "` is not defined in " + std::string(scope) +
+                         " as a fn that may return a future, so whether it does work when called is unknown";
+    return {Laziness::Unknown, reason, reason};
+  }
   // Indexes fill in parallel: sorted, the message is the same every run.
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.reason < b.reason; });
   auto notLazy = std::find_if(found.begin(), found.end(), [](const auto& d) { return d.laziness != Laziness::Lazy; });
   const auto& first = notLazy == found.end() ? found.front() : *notLazy;
   auto other = std::find_if(found.begin(), found.end(), [&](const auto& d) { return d.laziness != first.laziness; });
-  if (other == found.end()) return {first.laziness, first.reason};
-  return {Laziness::Unknown, "`" + std::string(lastSegment(path)) + "` has " + std::to_string(found.size()) +
-                                 " definitions in " + std::string(scope) + " that differ: " + first.reason + "; " +
-                                 other->reason};
+  auto unpin = std::find_if(found.begin(), found.end(), [](const auto& d) { return !d.stateMachine; });
+  std::string mayBeUnpin = unpin == found.end() ? "" : unpin->reason;
+  if (other == found.end()) return {first.laziness, first.reason, mayBeUnpin};
+  return {Laziness::Unknown,
+          "`" + std::string(lastSegment(path)) + "` has " + std::to_string(found.size()) + " definitions in " +
+              std::string(scope) + " that differ: " + first.reason + "; " + other->reason,
+          mayBeUnpin};
+}
+
+/// std's `ready`, `pending` and `poll_fn`: lazy, and their futures may be `Unpin`.
+CalleeResolution stdFutureConstructor(std::string_view name) {
+  std::string reason = "`" + std::string(name) + "` is std's lazy future constructor";
+  return {Laziness::Lazy, reason, reason};
 }
 
 std::string textOf(std::string_view text, TextRange range) {
@@ -352,12 +364,13 @@ const CalleeIndex::Resolved& CalleeIndex::resolvedLocked(std::string_view name) 
         targetResolution = {Laziness::Unknown, "`" + d.forwardsTo + "` is part of, or leads to, fns that return "
                                                    "each other's futures in a cycle"};
       } else if (target.candidates.empty() && isStdFutureConstructor(d.forwardsTo)) {
-        targetResolution = {Laziness::Lazy, "`" + d.forwardsTo + "` is std's lazy future constructor"};
+        targetResolution = stdFutureConstructor(d.forwardsTo);
       } else {
         targetResolution = agreed(target.candidates, d.forwardsTo, scope_);
       }
       resolved.laziness = targetResolution.laziness == Laziness::Lazy ? Laziness::Lazy : Laziness::Unknown;
       resolved.reason += ", and " + targetResolution.reason;
+      resolved.stateMachine = targetResolution.laziness == Laziness::Lazy && targetResolution.mayBeUnpin.empty();
     }
     out.candidates.push_back(std::move(resolved));
   }
@@ -389,7 +402,7 @@ CalleeResolution resolveAmong(const std::vector<const CalleeIndex*>& indexes, co
     if (found.size() > before) definedIn.push_back(index->scope());
   }
   if (found.empty() && isStdFutureConstructor(query.name))
-    return {Laziness::Lazy, "`" + std::string(query.name) + "` is std's lazy future constructor"};
+    return stdFutureConstructor(query.name);
   return agreed(std::move(found), query.name, found.empty() ? std::string(scope) : listed(std::move(definedIn)));
 }
 
@@ -529,7 +542,7 @@ CalleeResolution FileContext::resolve(const CalleeQuery& query) const {
   if (origin == PathOrigins::Origin::OtherCrate) return resolveInOtherCrate(query);
   if (origin == PathOrigins::Origin::UnknownType) return resolveInAnyCrate({lastSegment(query.name)});
   if (origin == PathOrigins::Origin::Std) {
-    if (isStdFutureConstructor(name)) return {Laziness::Lazy, "`" + name + "` is std's lazy future constructor"};
+    if (isStdFutureConstructor(name)) return stdFutureConstructor(name);
     return {Laziness::Unknown, "`" + name + "` comes from std; of std, only `future::ready`, `pending` "
                                "and `poll_fn` are known to do nothing when called"};
   }

@@ -33,6 +33,9 @@ struct CalleeResolution {
   Laziness laziness = Laziness::Unknown;
   /// Why, in words a diagnostic can quote: "`fetch` is an `async fn` (src/net.rs:12)".
   std::string reason;
+  /// Why a definition that may be the callee may return an `Unpin` future (anything but the
+  /// compiler's async state machine, which never is), in the same words; empty when none may.
+  std::string mayBeUnpin;
 };
 
 /// A call whose callee is looked up. Every callee the rules resolve is awaited (or its value is
@@ -61,6 +64,7 @@ class CalleeIndex {
     std::string forwardsTo;
     bool awaitable = true;  // false: it returns no future (see mayBeAFuture), so `add` drops it
     bool withoutSelf = false;  // true: no `self` parameter, so never what `x.name(..)` calls
+    bool stateMachine = false;  // returns the compiler's async state machine (`async fn`, `async` block)
   };
 
   /// Adds every fn definition and trait fn declaration in a parsed file. `firstLine` is the

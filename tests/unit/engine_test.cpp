@@ -301,6 +301,10 @@ TEST(CalleeIndex, ResolvesLazinessAndAmbiguity) {
   EXPECT_EQ(index.resolve({"core::future::ready"}).laziness, Laziness::Lazy);
   EXPECT_EQ(index.resolve({"std::future::poll_fn"}).laziness, Laziness::Lazy);
   EXPECT_EQ(index.resolve({"other::ready"}).laziness, Laziness::Unknown);
+  // Only the compiler's async state machines are known never to be `Unpin`.
+  for (const char* machine : {"fetch", "builds", "write"}) EXPECT_EQ(index.resolve({machine}).mayBeUnpin, "") << machine;
+  EXPECT_NE(index.resolve({"builds_struct"}).mayBeUnpin.find("only builds a `Read`"), std::string::npos);
+  EXPECT_NE(index.resolve({"forwards_to_std"}).mayBeUnpin.find("std's lazy future constructor"), std::string::npos);
 }
 
 TEST(Source, BomAndCrlfRoundTrip) {
