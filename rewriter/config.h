@@ -38,7 +38,7 @@ class GlobList {
 
 struct Config {
   GlobList checks{"*"};
-  GlobList warningsAsErrors;
+  GlobList warningsAsErrors{""};
   CheckOptions options;
   std::vector<std::string> excludePaths;  // absolute globs
   std::string source;                     // where it came from, for messages
