@@ -175,7 +175,11 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
   std::map<std::string, CalleeIndex> indexes;
   std::map<std::string, CrateIndexes> dependencies;
   PackageIndexes packages(options.dependencies);
-  std::set<std::string> processed(discovered.files.begin(), discovered.files.end());
+  // Files checked index themselves as they are parsed; every other file of a root (outside the
+  // given paths, or excluded by configuration: its fns may still be the callee) is only indexed.
+  std::set<std::string> processed;
+  for (const auto& w : work)
+    if (!w.result->internalError) processed.insert(w.file);
   std::vector<std::pair<std::string, CalleeIndex*>> indexOnly;
   for (const auto& w : work) {
     if (indexes.count(w.root)) continue;

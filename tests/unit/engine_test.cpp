@@ -522,3 +522,25 @@ TEST(CalleeIndex, FnsThatReturnALazyCalleesFutureAreLazy) {
   EXPECT_EQ(index.resolve({"to_eager"}).laziness, Laziness::Unknown);
   EXPECT_EQ(index.resolve({"cycle_a"}).laziness, Laziness::Unknown);
 }
+
+TEST(Run, FilesExcludedByConfigurationAreStillIndexed) {
+  // gen/ is not checked, but its eager `go` may be what `l.go()` calls: the fix must stay unsafe.
+  TempTree tree, cache;
+  tree.write("Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+  tree.write(".coro-fix.yaml", "ExcludePaths: ['src/gen/*']\n");
+  tree.write("src/lib.rs",
+             "mod gen;\npub struct L;\nimpl L { pub async fn go(&self) -> u8 { 1 } }\n"
+             "pub async fn wrap(l: &L) -> u8 { l.go().await }\n");
+  tree.write("src/gen/mod.rs",
+             "pub struct E;\nimpl E { pub fn go(&self) -> impl core::future::Future<Output = u8> { println!(); async { 1 } } }\n");
+  RunOptions options;
+  options.dependencies = {true, cache.root()};
+  RunResult result = run({tree.root()}, options);
+  std::vector<const ReportedFinding*> found;
+  for (const FileResult& file : result.files)
+    for (const ReportedFinding& f : file.findings)
+      if (f.finding.check == "forward-await") found.push_back(&f);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0]->finding.fix.applicability, Applicability::Unsafe);
+  EXPECT_NE(found[0]->finding.fix.reason.find("gen/mod.rs"), std::string::npos) << found[0]->finding.fix.reason;
+}
