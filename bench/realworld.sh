@@ -6,9 +6,11 @@
 #   1. fetches the crates with cargo (a throwaway project in bench/work/realworld/, gitignored) and
 #      finds their sources through `cargo metadata`;
 #   2. for each crate: copies its source to bench/work/realworld/crates/NAME, a standalone
-#      workspace (an empty `[workspace]` table is added when it has none) and its own git
-#      repository (so coro-fix does not read this repository's .gitignore, and the fixes are
-#      `git diff`), and fetches its dev-dependencies;
+#      workspace (an empty `[workspace]` table is added when it has none, and a
+#      `[patch.crates-io]` of the crate by itself for dev-dependencies that depend on it), resolves its
+#      dependencies afresh (the Cargo.lock it ships is dropped) and fetches them with its
+#      dev-dependencies, and makes it its own git repository (so coro-fix does not read this
+#      repository's .gitignore, and the fixes are `git diff`);
 #   3. before: `cargo check` of the crate's targets (--all-targets unless the TOML says otherwise)
 #      with its features, then its own tests (`cargo test <tests>`, built first, run under a
 #      timeout), recording each test's result;
@@ -144,13 +146,18 @@ one_crate() {
   dir=$work/crates/$name
   rm -rf "$dir"
   cp -r "$src" "$dir"
-  rm -f "$dir/.cargo_vcs_info.json"
+  # The Cargo.lock a crate ships may pin its minimal versions (tower 0.5.3's has tracing 0.1.9,
+  # which lacks what tower uses): dependencies are resolved afresh, as a user of the crate gets them.
+  rm -f "$dir/.cargo_vcs_info.json" "$dir/Cargo.lock"
   grep -q '^\[workspace\]' "$dir/Cargo.toml" || printf '\n[workspace]\n' >>"$dir/Cargo.toml"
+  # A dev-dependency that depends on the crate (tokio-test on tokio) must get this copy, as the
+  # crate's own repository arranges with a patch, or its tests see two tokios (unused otherwise).
+  printf '\n[patch.crates-io]\n%s = { path = "." }\n' "$name" >>"$dir/Cargo.toml"
+  say "$name: resolving and fetching its dependencies and dev-dependencies"
+  (cd "$dir" && cargo fetch --quiet) >"$log.fetch" 2>&1 || { say "$name: cargo fetch failed (see $log.fetch)"; }
   git -C "$dir" init -q
   git -C "$dir" add -A
   git -C "$dir" -c user.name=realworld -c user.email=realworld@localhost commit -qm "$name $version as published"
-  say "$name: fetching its dev-dependencies"
-  (cd "$dir" && cargo fetch --quiet) >"$log.fetch" 2>&1 || { say "$name: cargo fetch failed (see $log.fetch)"; }
 
   check="cargo check --offline $targets${flags:+ $flags}"
   record check "$check"
