@@ -6,11 +6,11 @@
 #   1. fetches the crates with cargo (a throwaway project in bench/work/realworld/, gitignored) and
 #      finds their sources through `cargo metadata`;
 #   2. for each crate: copies its source to bench/work/realworld/crates/NAME, a standalone
-#      workspace (an empty `[workspace]` table is added when it has none, and a
-#      `[patch.crates-io]` of the crate by itself for dev-dependencies that depend on it), resolves its
-#      dependencies afresh (the Cargo.lock it ships is dropped) and fetches them with its
-#      dev-dependencies, and makes it its own git repository (so coro-fix does not read this
-#      repository's .gitignore, and the fixes are `git diff`);
+#      workspace (an empty `[workspace]` table is added when it has none; a `[patch.crates-io]`
+#      of the crate by itself for dev-dependencies that depend on it; the TOML's
+#      `dev-dependencies`), resolves its dependencies afresh (the Cargo.lock it ships is
+#      dropped), fetches them, and makes it its own git repository (so coro-fix does not read
+#      this repository's .gitignore, and the fixes are `git diff`);
 #   3. before: `cargo check` of the crate's targets (--all-targets unless the TOML says otherwise)
 #      with its features, then its own tests (`cargo test <tests>`, built first, run under a
 #      timeout), recording each test's result;
@@ -51,15 +51,22 @@ export RUST_BACKTRACE=0
 # The crates, one line each: name, version, features (comma-separated), check targets, test
 # arguments, why tests are not run. Fields are separated by tabs; empty ones are "-".
 crates_tsv=$work/crates.tsv
-python3 - "$crates_toml" >"$crates_tsv" <<'PY'
-import re, sys, tomllib
+mkdir -p "$work/extra"
+python3 - "$crates_toml" "$work/extra" >"$crates_tsv" <<'PY'
+import json, os, re, sys, tomllib
 crates = tomllib.load(open(sys.argv[1], "rb"))
+toml_value = lambda v: json.dumps(v) if not isinstance(v, dict) else \
+    "{ " + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items()) + " }"
 for name, spec in crates.items():
     version = spec["version"]
     if not re.fullmatch(r"=\d+\.\d+\.\d+", version):
         sys.exit(f"realworld: {name}: version {version!r} is not an exact pin (=x.y.z)")
     if "tests" not in spec and "no-tests" not in spec:
         sys.exit(f"realworld: {name}: give `tests` or say why not in `no-tests`")
+    extra = os.path.join(sys.argv[2], name + ".toml")
+    with open(extra, "w") as out:  # what the copy's manifest gets besides
+        for dep, dep_spec in spec.get("dev-dependencies", {}).items():
+            out.write(f"\n[dev-dependencies.{dep}]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in dep_spec.items()))
     fields = [name, version, ",".join(spec.get("features", [])), spec.get("targets", "--all-targets"),
               spec.get("tests", ""), spec.get("no-tests", "")]
     print("\t".join(field or "-" for field in fields))
@@ -153,6 +160,7 @@ one_crate() {
   # A dev-dependency that depends on the crate (tokio-test on tokio) must get this copy, as the
   # crate's own repository arranges with a patch, or its tests see two tokios (unused otherwise).
   printf '\n[patch.crates-io]\n%s = { path = "." }\n' "$name" >>"$dir/Cargo.toml"
+  cat "$work/extra/$name.toml" >>"$dir/Cargo.toml"
   say "$name: resolving and fetching its dependencies and dev-dependencies"
   (cd "$dir" && cargo fetch --quiet) >"$log.fetch" 2>&1 || { say "$name: cargo fetch failed (see $log.fetch)"; }
   git -C "$dir" init -q
