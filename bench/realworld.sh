@@ -28,7 +28,7 @@
 #   CORO_FIX=path    the coro-fix binary (default: build/coro-fix)
 #   WORK=dir         work directory (default: bench/work/realworld); cargo's target/ is shared there
 #   JOBS=2           cargo build jobs and coro-fix threads
-#   TEST_TIMEOUT=300 seconds for one crate's test run (the tests are built before, untimed)
+#   TEST_TIMEOUT=600 seconds for one crate's test run (the tests are built before, untimed)
 set -euo pipefail
 bench=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$bench")
@@ -37,7 +37,7 @@ coro_fix=${CORO_FIX:-$repo/build/coro-fix}
 work=${WORK:-$bench/work/realworld}
 mkdir -p "$work" && work=$(cd "$work" && pwd)
 jobs=${JOBS:-2}
-test_timeout=${TEST_TIMEOUT:-300}
+test_timeout=${TEST_TIMEOUT:-600}
 crates_toml=$bench/realworld-crates.toml
 
 die() { echo "realworld: $*" >&2; exit 1; }
@@ -129,7 +129,8 @@ run_tests() {
     return
   fi
   # shellcheck disable=SC2086
-  (cd "$dir" && timeout "$test_timeout" cargo test --offline $features $tests) >"$log" 2>&1 && rc=0 || rc=$?
+  # --no-fail-fast: every test binary runs, even after one with a failing test
+  (cd "$dir" && timeout "$test_timeout" cargo test --offline --no-fail-fast $features $tests) >"$log" 2>&1 && rc=0 || rc=$?
   case $rc in 0) status=ok ;; 124) status=timeout ;; *) status=failed ;; esac
   echo "$(count_tests "$log") $status"
 }
