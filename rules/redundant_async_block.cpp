@@ -387,10 +387,34 @@ TextEdit replaceBlock(const RedundantBlock& m, std::string_view text) {
   return {{m.block.begin(), m.block.end()}, std::move(awaited)};
 }
 
+/// The future that replaces the block is another type, of another size (the block also stores its
+/// captures and its state). A fn that asks for a value's layout or type (`size_of_val(&fut)`,
+/// `Layout::for_value`, also among a macro's tokens) can tell, and so may what it hands the
+/// futures to (tokio-util's `ReusableBoxFuture::try_set` keeps its allocation only for a future of
+/// the same layout): the blocks of such a fn stay, as ready-future leaves them.
+std::optional<std::string> layoutObserved(const RedundantBlock& m) {
+  Node fn = m.block;
+  while (fn && !fn.is("function_item")) fn = fn.parent();
+  if (!fn) return std::nullopt;
+  std::optional<std::string> found;
+  walk(fn, [&](Node n) {
+    if (found) return false;
+    if ((n.is("identifier") || n.is("field_identifier")) &&
+        rust::isOneOf(n.text(), {"size_of_val", "align_of_val", "for_value", "type_name_of_val", "size_of_val_raw",
+                                 "align_of_val_raw", "type_id"}))
+      found = "`" + std::string(fn.field("name") ? fn.field("name").text() : "the fn") +
+              "` looks at a value's layout or type (`" + std::string(n.text()) +
+              "`): the future that replaces the block has another size and type";
+    return !found;
+  });
+  return found;
+}
+
 /// Why the block cannot be replaced at all, if it cannot. A local future already exists and the
 /// block only moved it: nothing runs earlier and nothing is borrowed differently.
 std::optional<std::string> whyNoFix(const RedundantBlock& m, const RuleInput& input) {
   if (auto reason = losesComment(m, input.tree.root())) return reason;
+  if (auto reason = layoutObserved(m)) return reason;
   if (!m.call) return std::nullopt;
   if (auto reason = macroMayLeave(*m.call)) return reason;
   if (auto reason = attributeMacroSeesBlock(m)) return reason;
