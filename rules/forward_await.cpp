@@ -456,47 +456,21 @@ std::optional<std::string> neverOutput(const Forward& f, const RuleInput&) {
   return "the output `!` would be `impl Future<Output = !>`, which needs the unstable never type (E0658)";
 }
 
-/// Whether the callee's future is an async state machine, which is never `Unpin`, as the
-/// resolution tells (its last clause, after a forwarding fn's): an `async fn` (a trait's too), or
-/// a fn that only builds an `async` block. `poll_fn`, `ready`, `pending` and a library's named
-/// future may be `Unpin`.
-bool calleeFutureIsAStateMachine(const CalleeResolution& callee) {
-  if (callee.laziness != Laziness::Lazy) return false;
-  std::string_view reason = callee.reason;
-  if (size_t last = reason.rfind(", and "); last != std::string_view::npos) reason.remove_prefix(last + 6);
-  for (std::string_view kind : {"` is an `async fn`", "` is a trait `async fn`", "` only builds an `async` block"})
-    if (reason.find(kind) != std::string_view::npos) return true;
-  return false;
-}
-
 /// An `async fn`'s future is never `Unpin`; the callee's may be (`poll_fn(|cx| self.poll_x(cx))`
 /// over a closure that only borrows). Nothing that compiled stops compiling when a future gains
 /// `Unpin`, except code that asserts it does not have it: tokio's `tests/async_send_sync.rs`
 /// checks `!Unpin` of every public `async fn`'s future with an ambiguity trick, and rejected
 /// `JoinSet::join_next` returning a `PollFn`. So a wrapper others can call (`pub`, or a trait
-/// impl's fn) keeps its fix only with `--unsafe-fixes` when the callee may return an `Unpin` future:
-/// for a method, when any definition of its name in the workspace or a dependency may.
+/// impl's fn) keeps its fix only with `--unsafe-fixes` when any definition that may be the callee
+/// returns something other than an async state machine.
 std::optional<std::string> mayBecomeUnpin(const Forward& f, const RuleInput& input) {
   bool reachable = f.fn.inTraitImpl;
   for (Node c : f.fn.item.namedChildren()) reachable |= c.is("visibility_modifier") && c.text() == "pub";
   if (!reachable) return std::nullopt;
   CalleeResolution callee = input.project.resolve({f.call.name, bool(f.call.receiver)});
-  if (callee.laziness != Laziness::Lazy) return std::nullopt;  // unsafe already, for a reason of its own
-  std::string mayBeUnpin;
-  if (!calleeFutureIsAStateMachine(callee)) mayBeUnpin = callee.reason;
-  // A method may be any definition of its name; the resolution quotes only one of them.
-  if (f.call.receiver && mayBeUnpin.empty()) {
-    std::vector<const CalleeIndex*> indexes;
-    if (input.project.callees) indexes.push_back(input.project.callees);
-    if (input.project.crates) indexes.insert(indexes.end(), input.project.crates->all.begin(), input.project.crates->all.end());
-    size_t colon = f.call.name.rfind(':');
-    std::string name = f.call.name.substr(colon == std::string::npos ? 0 : colon + 1);
-    for (const CalleeIndex* index : indexes)
-      for (const auto& d : index->candidates(name))
-        if (mayBeUnpin.empty() && !calleeFutureIsAStateMachine({d.laziness, d.reason})) mayBeUnpin = d.reason;
-  }
-  if (mayBeUnpin.empty()) return std::nullopt;
-  return "the returned future may now be `Unpin` (" + mayBeUnpin + "), while the `async fn`'s never was: " +
+  // Not lazy: unsafe already, for a reason of its own.
+  if (callee.laziness != Laziness::Lazy || callee.mayBeUnpin.empty()) return std::nullopt;
+  return "the returned future may now be `Unpin` (" + callee.mayBeUnpin + "), while the `async fn`'s never was: " +
          "code that asserts it is not (tokio's tests do, for every public `async fn`) would stop compiling";
 }
 
