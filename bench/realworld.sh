@@ -9,8 +9,7 @@
 #      workspace (an empty `[workspace]` table is added when it has none; a `[patch.crates-io]`
 #      of the crate by itself for dev-dependencies that depend on it; the TOML's
 #      `dev-dependencies`), resolves its dependencies afresh (the Cargo.lock it ships is
-#      dropped), fetches them, and makes it its own git repository (so coro-fix does not read
-#      this repository's .gitignore, and the fixes are `git diff`);
+#      dropped), fetches them, and makes it its own git repository (so the fixes are `git diff`);
 #   3. before: `cargo check` of the crate's targets (--all-targets unless the TOML says otherwise)
 #      with its features, then its own tests (`cargo test <tests>`, built first, run under a
 #      timeout), recording each test's result;

@@ -72,7 +72,8 @@ std::string firstErrorLine(llvm::StringRef err) {
 std::optional<json::Value> cargoMetadata(const std::string& root, bool offline, std::string& error) {
   llvm::SmallString<256> manifest(root);
   llvm::sys::path::append(manifest, "Cargo.toml");
-  std::vector<llvm::StringRef> args{"metadata", "--format-version", "1", "--manifest-path", manifest};
+  // Every feature: a dependency only some feature pulls in may still define the callee's name.
+  std::vector<llvm::StringRef> args{"metadata", "--format-version", "1", "--all-features", "--manifest-path", manifest};
   if (offline) args.push_back("--offline");
   auto cargo = runProgram("cargo", args);
   if (!cargo) {
@@ -275,7 +276,10 @@ std::string graphCacheFile(const std::string& cacheDir, const std::string& root)
   return std::string(path);
 }
 
-std::string graphHeader(const std::string& root) { return "coro-fix-graph " + std::to_string(kCacheFormat) + " " + root; }
+/// Bumped whenever what is asked of cargo, or how the answer is stored, changes.
+constexpr int64_t kGraphFormat = 2;
+
+std::string graphHeader(const std::string& root) { return "coro-fix-graph " + std::to_string(kGraphFormat) + " " + root; }
 
 std::optional<DependencyGraph> loadGraph(const std::string& path, const std::string& root) {
   auto buffer = llvm::MemoryBuffer::getFile(path);

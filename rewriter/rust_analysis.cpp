@@ -70,6 +70,22 @@ bool insideMacro(Node node) {
   return false;
 }
 
+std::optional<LayoutObserver> layoutObserver(Node node) {
+  Node fn = node;
+  while (fn && !fn.is("function_item")) fn = fn.parent();
+  Node found;
+  walk(fn, [&](Node n) {
+    if (found) return false;
+    if ((n.is("identifier") || n.is("field_identifier")) &&
+        isOneOf(n.text(), {"size_of_val", "align_of_val", "for_value", "type_name_of_val", "size_of_val_raw",
+                           "align_of_val_raw", "type_id"}))
+      found = n;
+    return !found;
+  });
+  if (!found) return std::nullopt;
+  return LayoutObserver{fn, found};
+}
+
 std::vector<Node> awaitsIn(Node root) {
   std::vector<Node> out;
   walk(root, [&](Node n) {

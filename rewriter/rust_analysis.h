@@ -35,6 +35,16 @@ Node unparenthesize(Node expr);
 /// True if `node` sits inside a macro invocation or a `macro_rules!` definition.
 bool insideMacro(Node node);
 
+/// In the fn enclosing `node`, the first name of a function that looks at a value's layout or
+/// type (`size_of_val`, `align_of_val`, `Layout::for_value`, `type_name_of_val`, `type_id`, also
+/// among a macro's tokens), if any. Replacing a future with another of another type or size
+/// (`ready(..)` for an `async` block, the inner call's future for the block) shows there.
+struct LayoutObserver {
+  Node fn;    // the enclosing function_item
+  Node name;  // the function name that looks
+};
+std::optional<LayoutObserver> layoutObserver(Node node);
+
 /// Every `.await` in `root`, not descending into closures, async blocks or nested items (their
 /// awaits belong to another future).
 std::vector<Node> awaitsIn(Node root);

@@ -840,34 +840,19 @@ std::optional<Problem> blockValueNotSend(const Candidate& c, const TypeFacts& ty
   return found;
 }
 
-/// Functions that look at a value's size, alignment or type; `for_value` is `Layout::for_value`.
-bool observesLayout(std::string_view name) {
-  return contains(std::array<std::string_view, 7>{"size_of_val", "align_of_val", "for_value", "type_name_of_val",
-                                                  "size_of_val_raw", "align_of_val_raw", "type_id"},
-                  name);
-}
-
-/// `ready(..)` is another type, of another size, than the async block it replaces. A function that
-/// asks for a value's layout or type (`Layout::for_value(&fut)`, `size_of_val`, also among a
-/// macro's tokens: `assert_eq!(size_of_val(&fut), 1)`) tells the difference, and so may what it
-/// then hands the futures to (tokio-util's `ReusableBoxFuture::try_set` keeps its allocation only
-/// for a future of the same layout): no async block of that fn is rewritten, so they stay alike.
+/// `ready(..)` is another type, of another size, than the async block it replaces. A fn that asks
+/// for a value's layout or type (`Layout::for_value(&fut)`, `assert_eq!(size_of_val(&fut), 1)`)
+/// tells the difference, and so may what it then hands the futures to (tokio-util's
+/// `ReusableBoxFuture::try_set` keeps its allocation only for a future of the same layout): no
+/// async block of that fn is rewritten, so they stay alike.
 std::optional<Problem> layoutObserved(const Candidate& c) {
-  Node fn = c.asyncBlock;
-  while (fn && !fn.is("function_item")) fn = fn.parent();
-  if (!fn) return std::nullopt;
-  std::optional<Problem> found;
-  walk(fn, [&](Node n) {
-    if (found) return false;
-    if ((n.is("identifier") || n.is("field_identifier")) && observesLayout(n.text()))
-      found = Problem{Applicability::Unavailable,
-                      "`" + std::string(fn.field("name") ? fn.field("name").text() : "the fn") + "` looks at a value's " +
-                          "layout or type (`" + std::string(n.text()) + "`): `core::future::ready(..)` has another " +
-                          "size and type than the async block",
-                      n, "looks at a layout or type"};
-    return !found;
-  });
-  return found;
+  auto observer = rust::layoutObserver(c.asyncBlock);
+  if (!observer) return std::nullopt;
+  return Problem{Applicability::Unavailable,
+                 "`" + std::string(observer->fn.field("name").text()) + "` looks at a value's layout or type (`" +
+                     std::string(observer->name.text()) + "`): `core::future::ready(..)` has another size and " +
+                     "type than the async block",
+                 observer->name, "looks at a layout or type"};
 }
 
 /// `Ok(v)`, `Err(v)`, `Some(v)` -> `v`, repeatedly: building a std enum variant runs no code.

@@ -393,21 +393,10 @@ TextEdit replaceBlock(const RedundantBlock& m, std::string_view text) {
 /// futures to (tokio-util's `ReusableBoxFuture::try_set` keeps its allocation only for a future of
 /// the same layout): the blocks of such a fn stay, as ready-future leaves them.
 std::optional<std::string> layoutObserved(const RedundantBlock& m) {
-  Node fn = m.block;
-  while (fn && !fn.is("function_item")) fn = fn.parent();
-  if (!fn) return std::nullopt;
-  std::optional<std::string> found;
-  walk(fn, [&](Node n) {
-    if (found) return false;
-    if ((n.is("identifier") || n.is("field_identifier")) &&
-        rust::isOneOf(n.text(), {"size_of_val", "align_of_val", "for_value", "type_name_of_val", "size_of_val_raw",
-                                 "align_of_val_raw", "type_id"}))
-      found = "`" + std::string(fn.field("name") ? fn.field("name").text() : "the fn") +
-              "` looks at a value's layout or type (`" + std::string(n.text()) +
-              "`): the future that replaces the block has another size and type";
-    return !found;
-  });
-  return found;
+  auto observer = rust::layoutObserver(m.block);
+  if (!observer) return std::nullopt;
+  return "`" + std::string(observer->fn.field("name").text()) + "` looks at a value's layout or type (`" +
+         std::string(observer->name.text()) + "`): the future that replaces the block has another size and type";
 }
 
 /// Why the block cannot be replaced at all, if it cannot. A local future already exists and the
