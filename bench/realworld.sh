@@ -219,9 +219,11 @@ while IFS=$'\t' read -r name version features targets tests no_tests; do
 done <"$crates_tsv"
 
 # --- 6. the table ---
-python3 - "$work" "$crates_tsv" "${selected[@]}" <<'PY'
+python3 - "$repo/scripts" "$work" "$crates_tsv" "${selected[@]}" <<'PY'
 import json, os, shlex, sys
-work, crates_tsv, selected = sys.argv[1], sys.argv[2], sys.argv[3:]
+sys.path.insert(0, sys.argv[1])
+from measure_lib import table
+work, crates_tsv, selected = sys.argv[2], sys.argv[3], sys.argv[4:]
 CHECKS = ["forward-await", "hoist-await", "redundant-async-block", "ready-future"]
 SHORT = {"forward-await": "fwd", "hoist-await": "hoist", "redundant-async-block": "block", "ready-future": "ready"}
 
@@ -237,15 +239,6 @@ def tests(value):
         return None
     passed, failed, ignored, status = value.split()
     return int(passed), int(failed), status
-
-def table(header, rows, right):
-    """A Markdown table; columns whose index is in `right` are right-aligned."""
-    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
-    cell = lambda v, i: str(v).rjust(widths[i]) if i in right else str(v).ljust(widths[i])
-    lines = ["| " + " | ".join(cell(v, i) for i, v in enumerate(header)) + " |",
-             "|" + "|".join("-" * (w + 1) + ":" if i in right else "-" * (w + 2) for i, w in enumerate(widths)) + "|"]
-    lines += ["| " + " | ".join(cell(v, i) for i, v in enumerate(r)) + " |" for r in rows]
-    return "\n".join(lines)
 
 rows, reverted, notes, bad = [], [], [], 0
 totals = {c: 0 for c in CHECKS} | {"applied": 0, "reverted": 0}
@@ -314,7 +307,7 @@ rows.append(["total"] + [totals[c] for c in CHECKS] + [totals["applied"], totals
 print("\nFindings per check (fwd = forward-await, hoist = hoist-await, block = redundant-async-block, "
       "ready = ready-future), fixes applied by `coro-fix --apply --verify`, fixes --verify took back; "
       "`cargo check` and the crate's own tests (passed/run) before and after.\n")
-print(table(header, rows, right={1, 2, 3, 4, 5, 6, 9}))
+table(header, rows, left={0, 7, 8})
 print()
 if reverted:
     print("Taken back by --verify:")

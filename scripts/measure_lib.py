@@ -191,14 +191,15 @@ def savings_measure(manifest, patched, binary3, binaryz, sizes_log, mir_dir, out
         result["mir"][crate] = mir_lines(path) if os.path.exists(path) else None
     json.dump(result, open(out, "w"))
 
-def table(header, rows):
-    """A markdown table: the first column left-aligned, the others right-aligned."""
+def table(header, rows, left=(0,)):
+    """Prints a markdown table: the columns whose index is in `left` left-aligned, the others
+    right-aligned."""
     rows = [[str(c) for c in row] for row in rows]
     widths = [max(len(x) for x in col) for col in zip(header, *rows)]
-    line = lambda cells: "| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w)
+    line = lambda cells: "| " + " | ".join(c.ljust(w) if i in left else c.rjust(w)
                                            for i, (c, w) in enumerate(zip(cells, widths))) + " |"
     print(line(header))
-    print("|" + "|".join("-" * (w + 2) if i == 0 else "-" * (w + 1) + ":" for i, w in enumerate(widths)) + "|")
+    print("|" + "|".join("-" * (w + 2) if i in left else "-" * (w + 1) + ":" for i, w in enumerate(widths)) + "|")
     for row in rows:
         print(line(row))
 
