@@ -20,7 +20,7 @@ namespace json = llvm::json;
 namespace {
 
 /// Bumped whenever what is indexed or how it is stored changes: older entries are then not read.
-constexpr int64_t kCacheFormat = 5;
+constexpr int64_t kCacheFormat = 6;
 
 std::string str(const json::Object& object, llvm::StringRef key) {
   auto value = object.getString(key);

@@ -188,10 +188,13 @@ bool isAsyncSignature(Node signature) {
   return false;
 }
 
-/// No `self` among the parameters: not callable as `x.name(..)`.
+/// No `self` among the parameters (`&self`, or typed: `self: Pin<&mut Self>`): not callable as
+/// `x.name(..)`.
 bool withoutSelf(Node parameters) {
-  for (Node p : parameters.namedChildren())
-    if (p.is("self_parameter")) return false;
+  for (Node p : parameters.namedChildren()) {
+    std::string_view pattern = p.is("parameter") ? p.field("pattern").text() : "";
+    if (p.is("self_parameter") || pattern == "self" || pattern == "mut self") return false;
+  }
   return true;
 }
 

@@ -544,3 +544,16 @@ TEST(Run, FilesExcludedByConfigurationAreStillIndexed) {
   EXPECT_EQ(found[0]->finding.fix.applicability, Applicability::Unsafe);
   EXPECT_NE(found[0]->finding.fix.reason.find("gen/mod.rs"), std::string::npos) << found[0]->finding.fix.reason;
 }
+
+TEST(CalleeIndex, TypedSelfParametersAreMethods) {
+  // `self: Box<Self>` and `self: Pin<&mut Self>` make methods too: `x.name()` may call them.
+  std::string text =
+      "struct S;\nimpl S {\n  fn boxed(self: Box<Self>) -> Fut { let f = Fut; f }\n"
+      "  fn pinned(self: core::pin::Pin<&mut Self>) -> Fut { let f = Fut; f }\n  async fn kept() {}\n}\n";
+  CalleeIndex parsed, lexed;
+  parsed.addParsedFile("lib.rs", *SyntaxTree::parseRust(text));
+  indexRustSource("lib.rs", text, lexed);
+  for (const CalleeIndex* index : {&parsed, &lexed})
+    for (const char* method : {"boxed", "pinned"})
+      EXPECT_EQ(index->resolve({method, true}).laziness, Laziness::Eager) << method;
+}
