@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -116,12 +117,9 @@ std::string cacheFile(const std::string& cacheDir, const DependencyPackage& pack
   return std::string(path);
 }
 
-// A cache entry is read on every run for every dependency (hundreds of thousands of definitions
-// in a server's dependency graph), so it is a line per definition rather than JSON:
-//   coro-fix-index <format> <package id>
-//   <name> TAB <laziness> TAB <"free" or "self"> TAB <"machine" or "other"> TAB <forwardsTo> TAB <reason>
-//   (tab, newline and backslash escaped)
-//   end <number of definitions>
+// Both caches (a package's fns, a project's graph) are record files: a header line naming the
+// format and what the file is about, a record a line (fields separated by tabs, each with tab,
+// newline and backslash escaped), then `end <number of records>`, so a file cut short is refused.
 
 std::string escaped(llvm::StringRef text) {
   std::string out;
@@ -149,6 +147,42 @@ std::string unescaped(llvm::StringRef text) {
   return out;
 }
 
+/// Calls `read` with each record's fields, still escaped; false when the file is missing, has
+/// another header, is cut short, or `read` refuses a record.
+bool readRecords(const std::string& path, const std::string& header,
+                 llvm::function_ref<bool(llvm::ArrayRef<llvm::StringRef>)> read) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer) return false;
+  llvm::SmallVector<llvm::StringRef, 0> lines;
+  (*buffer)->getBuffer().split(lines, '\n', -1, /*KeepEmpty=*/false);
+  if (lines.size() < 2 || lines.front() != header || lines.back() != "end " + std::to_string(lines.size() - 2))
+    return false;
+  llvm::SmallVector<llvm::StringRef, 8> fields;
+  for (llvm::StringRef line : llvm::ArrayRef(lines).drop_front().drop_back()) {
+    fields.clear();
+    line.split(fields, '\t');
+    if (!read(fields)) return false;
+  }
+  return true;
+}
+
+void writeRecords(const std::string& path, const std::string& header,
+                  const std::vector<std::vector<std::string>>& records) {
+  std::string text = header + "\n";
+  for (const auto& record : records) {
+    for (size_t i = 0; i < record.size(); ++i) text += (i ? "\t" : "") + escaped(record[i]);
+    text += "\n";
+  }
+  text += "end " + std::to_string(records.size()) + "\n";
+  if (auto error = llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path)))
+    return spdlog::debug("{}: cannot create the cache directory: {}", path, error.message());
+  if (std::string error = writeFileAtomically(path, text); !error.empty()) spdlog::debug("{}: {}", path, error);
+}
+
+// A package's cache is read on every run for every dependency (hundreds of thousands of
+// definitions in a server's dependency graph), so it is records rather than JSON:
+//   <name> <laziness> <"free" or "self"> <"machine" or "other"> <forwardsTo> <reason>
+
 std::string cacheHeader(const DependencyPackage& package) {
   return "coro-fix-index " + std::to_string(kCacheFormat) + " " + package.id;
 }
@@ -156,39 +190,25 @@ std::string cacheHeader(const DependencyPackage& package) {
 /// Fills `index` from a cache entry; false (the index untouched) when it is missing, of another
 /// format or package, or corrupt.
 bool loadCached(const std::string& path, const DependencyPackage& package, CalleeIndex& index) {
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer) return false;
-  llvm::SmallVector<llvm::StringRef, 0> lines;
-  (*buffer)->getBuffer().split(lines, '\n', -1, /*KeepEmpty=*/false);
-  if (lines.size() < 2 || lines.front() != cacheHeader(package) ||
-      lines.back() != "end " + std::to_string(lines.size() - 2))
-    return false;
   std::vector<std::pair<std::string, CalleeIndex::Definition>> read;
-  read.reserve(lines.size() - 2);
-  for (llvm::StringRef line : llvm::ArrayRef(lines).drop_front().drop_back()) {
-    llvm::SmallVector<llvm::StringRef, 4> fields;
-    line.split(fields, '\t');
-    auto laziness = fields.size() == 6 ? lazinessNamed(fields[1]) : std::nullopt;
-    if (!laziness || fields[0].empty() || (fields[2] != "free" && fields[2] != "self") ||
-        (fields[3] != "machine" && fields[3] != "other"))
+  bool whole = readRecords(path, cacheHeader(package), [&](llvm::ArrayRef<llvm::StringRef> f) {
+    auto laziness = f.size() == 6 ? lazinessNamed(f[1]) : std::nullopt;
+    if (!laziness || f[0].empty() || (f[2] != "free" && f[2] != "self") || (f[3] != "machine" && f[3] != "other"))
       return false;
-    read.push_back({fields[0].str(),
-                    {*laziness, unescaped(fields[5]), unescaped(fields[4]), true, fields[2] == "free", fields[3] == "machine"}});
-  }
+    read.push_back({unescaped(f[0]), {*laziness, unescaped(f[5]), unescaped(f[4]), true, f[2] == "free", f[3] == "machine"}});
+    return true;
+  });
+  if (!whole) return false;
   for (auto& [name, definition] : read) index.add(std::move(name), std::move(definition));
   return true;
 }
 
 void writeCache(const std::string& path, const DependencyPackage& package, const CalleeIndex& index) {
-  std::string text = cacheHeader(package) + "\n";
-  auto entries = index.entries();
-  for (const auto& [name, d] : entries)
-    text += name + "\t" + lazinessName(d.laziness).str() + (d.withoutSelf ? "\tfree" : "\tself") +
-            (d.stateMachine ? "\tmachine\t" : "\tother\t") + escaped(d.forwardsTo) + "\t" + escaped(d.reason) + "\n";
-  text += "end " + std::to_string(entries.size()) + "\n";
-  if (auto error = llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path)))
-    return spdlog::debug("{}: cannot create the cache directory: {}", path, error.message());
-  if (std::string error = writeFileAtomically(path, text); !error.empty()) spdlog::debug("{}: {}", path, error);
+  std::vector<std::vector<std::string>> records;
+  for (const auto& [name, d] : index.entries())
+    records.push_back({name, lazinessName(d.laziness).str(), d.withoutSelf ? "free" : "self",
+                       d.stateMachine ? "machine" : "other", d.forwardsTo, d.reason});
+  writeRecords(path, cacheHeader(package), records);
 }
 
 /// Indexes the package's sources as the workspace's are, each file named from the registry's
@@ -261,12 +281,10 @@ std::string stamp(const std::string& file) {
   return llvm::toHex(hash.final(), /*LowerCase=*/true);
 }
 
-// A project's graph is cached while cargo's inputs stay as they were (a line per input with its
+// A project's graph is cached while cargo's inputs stay as they were (a record per input with its
 // stamp), and only with a lock file: without one, cargo resolves afresh from the registry.
-//   coro-fix-graph <format> <root>
-//   input TAB <path> TAB <stamp> | member TAB <crate> | used TAB <package id> TAB <name>
-//   package TAB <id> TAB <name> TAB <version> TAB <crate> TAB <source dir> TAB <package dir> TAB <0|1>
-//   end <number of lines between>
+//   input <path> <stamp> | member <crate> | used <package id> <name>
+//   package <id> <name> <version> <crate> <source dir> <package dir> <0|1>
 
 std::string graphCacheFile(const std::string& cacheDir, const std::string& root) {
   llvm::MD5 hash;
@@ -282,56 +300,37 @@ constexpr int64_t kGraphFormat = 2;
 std::string graphHeader(const std::string& root) { return "coro-fix-graph " + std::to_string(kGraphFormat) + " " + root; }
 
 std::optional<DependencyGraph> loadGraph(const std::string& path, const std::string& root) {
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer) return std::nullopt;
-  llvm::SmallVector<llvm::StringRef, 0> lines;
-  (*buffer)->getBuffer().split(lines, '\n', -1, /*KeepEmpty=*/false);
-  if (lines.size() < 2 || lines.front() != graphHeader(root) || lines.back() != "end " + std::to_string(lines.size() - 2))
-    return std::nullopt;
   DependencyGraph graph;
-  for (llvm::StringRef line : llvm::ArrayRef(lines).drop_front().drop_back()) {
-    llvm::SmallVector<llvm::StringRef, 8> f;
-    line.split(f, '\t');
+  bool current = readRecords(path, graphHeader(root), [&](llvm::ArrayRef<llvm::StringRef> f) {
     std::vector<std::string> field;
-    for (llvm::StringRef x : llvm::ArrayRef(f).drop_front()) field.push_back(unescaped(x));
+    for (llvm::StringRef x : f.drop_front()) field.push_back(unescaped(x));
     if (f[0] == "input" && field.size() == 2) {
-      if (stamp(field[0]) != field[1]) return std::nullopt;
       graph.inputs.push_back(field[0]);
-    } else if (f[0] == "member" && field.size() == 1) {
-      graph.memberCrates.push_back(field[0]);
-    } else if (f[0] == "used" && field.size() == 2) {
-      graph.usedNames.emplace(field[0], field[1]);
-    } else if (f[0] == "package" && field.size() == 7) {
-      graph.packages.push_back({field[0], field[1], field[2], field[3], field[4], field[5], field[6] == "1"});
-    } else {
-      return std::nullopt;
+      return stamp(field[0]) == field[1];
     }
-  }
+    if (f[0] == "member" && field.size() == 1) graph.memberCrates.push_back(field[0]);
+    else if (f[0] == "used" && field.size() == 2) graph.usedNames.emplace(field[0], field[1]);
+    else if (f[0] == "package" && field.size() == 7)
+      graph.packages.push_back({field[0], field[1], field[2], field[3], field[4], field[5], field[6] == "1"});
+    else return false;
+    return true;
+  });
+  if (!current) return std::nullopt;
   return graph;
 }
 
 void saveGraph(const std::string& path, const std::string& root, const DependencyGraph& graph) {
-  std::vector<std::string> lines;
-  auto add = [&](std::initializer_list<std::string> fields) {
-    std::string line;
-    for (const std::string& field : fields) line += (line.empty() ? field : "\t" + escaped(field));
-    lines.push_back(std::move(line));
-  };
+  std::vector<std::vector<std::string>> records;
   for (const std::string& input : graph.inputs) {
     std::string stamped = stamp(input);
     if (input == root + "/Cargo.lock" && stamped == "absent") return;
-    add({"input", input, stamped});
+    records.push_back({"input", input, stamped});
   }
-  for (const std::string& member : graph.memberCrates) add({"member", member});
-  for (const auto& [id, name] : graph.usedNames) add({"used", id, name});
+  for (const std::string& member : graph.memberCrates) records.push_back({"member", member});
+  for (const auto& [id, name] : graph.usedNames) records.push_back({"used", id, name});
   for (const DependencyPackage& p : graph.packages)
-    add({"package", p.id, p.name, p.version, p.crateName, p.sourceDir, p.packageDir, p.immutable ? "1" : "0"});
-  std::string text = graphHeader(root) + "\n";
-  for (const std::string& line : lines) text += line + "\n";
-  text += "end " + std::to_string(lines.size()) + "\n";
-  if (auto error = llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path)))
-    return spdlog::debug("{}: cannot create the cache directory: {}", path, error.message());
-  if (std::string error = writeFileAtomically(path, text); !error.empty()) spdlog::debug("{}: {}", path, error);
+    records.push_back({"package", p.id, p.name, p.version, p.crateName, p.sourceDir, p.packageDir, p.immutable ? "1" : "0"});
+  writeRecords(path, graphHeader(root), records);
 }
 
 }  // namespace
