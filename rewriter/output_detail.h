@@ -3,6 +3,7 @@
 #pragma once
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -41,14 +42,15 @@ struct Position {
 /// ones first seen in later passes to the fixed text.
 class FilePositions {
  public:
-  explicit FilePositions(const FileResult& file)
-      : sourceLines_(file.source ? std::string_view(file.source->text()) : std::string_view()),
-        fixedLines_(file.fixedText) {}
+  explicit FilePositions(const FileResult& file) : file_(file) {}
 
   /// Whether `reported`'s offsets refer to the text as read.
   bool inSourceText(const ReportedFinding& reported) const { return !reported.inFixedText; }
+  /// Built on first use: most files of a run have no finding.
   const LineIndex& linesOf(const ReportedFinding& reported) const {
-    return inSourceText(reported) ? sourceLines_ : fixedLines_;
+    if (!inSourceText(reported)) return fixedLines_ ? *fixedLines_ : fixedLines_.emplace(file_.fixedText);
+    if (!sourceLines_) sourceLines_.emplace(file_.source ? std::string_view(file_.source->text()) : std::string_view());
+    return *sourceLines_;
   }
   Position at(const ReportedFinding& reported, uint32_t offset) const {
     const LineIndex& lines = linesOf(reported);
@@ -56,8 +58,8 @@ class FilePositions {
   }
 
  private:
-  LineIndex sourceLines_;
-  LineIndex fixedLines_;
+  const FileResult& file_;
+  mutable std::optional<LineIndex> sourceLines_, fixedLines_;
 };
 
 /// Stable machine names, used by JSON and SARIF.

@@ -31,8 +31,7 @@
 namespace corofix {
 namespace {
 using namespace output_detail;
-using llvm::json::Array;
-using llvm::json::Object;
+using llvm::json::OStream;
 using llvm::json::Value;
 
 constexpr int kFormatVersion = 1;
@@ -51,86 +50,126 @@ std::string_view modeName(RunMode mode) {
   return "unknown";
 }
 
-Value range(TextRange range) { return Object{{"begin", range.begin}, {"end", range.end}}; }
+// Streamed rather than built as a json::Value: a large run has thousands of findings. Each writer
+// prints its keys in sorted order.
 
-Value fileJson(const FileResult& file) {
-  Object json{{"path", string(file.path)},
-              {"changed", file.changed()},
-              {"fixesApplied", file.fixesApplied},
-              {"passes", file.passes}};
-  if (file.skipped) json["skipped"] = string(*file.skipped);
-  if (file.internalError) json["error"] = string(*file.internalError);
-  return json;
+void writeRange(OStream& j, TextRange range) {
+  j.object([&] {
+    j.attribute("begin", range.begin);
+    j.attribute("end", range.end);
+  });
 }
 
-Value fixJson(const Fix& fix) {
-  Array edits;
-  for (const TextEdit& edit : fix.edits)
-    edits.push_back(Object{{"begin", edit.range.begin}, {"end", edit.range.end}, {"replacement", string(edit.replacement)}});
-  return Object{{"applicability", string(applicabilityName(fix.applicability))},
-                {"description", string(fix.description)},
-                {"reason", string(fix.reason)},
-                {"edits", std::move(edits)}};
+void writeFile(OStream& j, const FileResult& file) {
+  j.object([&] {
+    j.attribute("changed", file.changed());
+    if (file.internalError) j.attribute("error", string(*file.internalError));
+    j.attribute("fixesApplied", file.fixesApplied);
+    j.attribute("passes", file.passes);
+    j.attribute("path", string(file.path));
+    if (file.skipped) j.attribute("skipped", string(*file.skipped));
+  });
 }
 
-Value findingJson(const FileResult& file, const FilePositions& positions, const ReportedFinding& reported) {
+void writeFix(OStream& j, const Fix& fix) {
+  j.object([&] {
+    j.attribute("applicability", string(applicabilityName(fix.applicability)));
+    j.attribute("description", string(fix.description));
+    j.attributeArray("edits", [&] {
+      for (const TextEdit& edit : fix.edits)
+        j.object([&] {
+          j.attribute("begin", edit.range.begin);
+          j.attribute("end", edit.range.end);
+          j.attribute("replacement", string(edit.replacement));
+        });
+    });
+    j.attribute("reason", string(fix.reason));
+  });
+}
+
+void writeFinding(OStream& j, const FileResult& file, const FilePositions& positions, const ReportedFinding& reported) {
   const Finding& finding = reported.finding;
-  Array notes;
-  for (const Note& note : finding.notes) {
-    Position at = positions.at(reported, note.range.begin);
-    notes.push_back(Object{
-        {"message", string(note.message)}, {"line", at.line}, {"column", at.column}, {"range", range(note.range)}});
-  }
   Position end = positions.at(reported, finding.range.end);
-  Object out{{"check", string(finding.check)},
-             {"message", string(finding.message)},
-             {"path", string(file.path)},
-             {"severity", reported.isError ? "error" : "warning"},
-             {"line", reported.line},
-             {"column", reported.column},
-             {"endLine", end.line},
-             {"endColumn", end.column},
-             {"range", range(finding.range)},
-             {"outcome", string(outcomeName(reported.outcome))},
-             {"fix", fixJson(finding.fix)},
-                {"notes", std::move(notes)}};
-  if (reported.outcome == Outcome::RejectedByCompiler) out["compilerError"] = string(reported.compilerError);
-  return out;
+  j.object([&] {
+    j.attribute("check", string(finding.check));
+    j.attribute("column", reported.column);
+    if (reported.outcome == Outcome::RejectedByCompiler) j.attribute("compilerError", string(reported.compilerError));
+    j.attribute("endColumn", end.column);
+    j.attribute("endLine", end.line);
+    j.attributeBegin("fix");
+    writeFix(j, finding.fix);
+    j.attributeEnd();
+    j.attribute("line", reported.line);
+    j.attribute("message", string(finding.message));
+    j.attributeArray("notes", [&] {
+      for (const Note& note : finding.notes) {
+        Position at = positions.at(reported, note.range.begin);
+        j.object([&] {
+          j.attribute("column", at.column);
+          j.attribute("line", at.line);
+          j.attribute("message", string(note.message));
+          j.attributeBegin("range");
+          writeRange(j, note.range);
+          j.attributeEnd();
+        });
+      }
+    });
+    j.attribute("outcome", string(outcomeName(reported.outcome)));
+    j.attribute("path", string(file.path));
+    j.attributeBegin("range");
+    writeRange(j, finding.range);
+    j.attributeEnd();
+    j.attribute("severity", reported.isError ? "error" : "warning");
+  });
 }
 
-Value summaryJson(const Summary& summary) {
-  Object perCheck, outcomes;
-  for (const auto& [check, count] : summary.findingsPerCheck) perCheck[std::string(check)] = count;
-  for (Outcome outcome : kAllOutcomes) outcomes[std::string(outcomeName(outcome))] = summary.count(outcome);
-  return Object{{"filesScanned", summary.filesScanned},
-                {"filesSkipped", summary.filesSkipped},
-                {"filesWithErrors", summary.filesWithErrors},
-                {"filesChanged", summary.filesChanged},
-                {"findings", summary.findings},
-                {"errors", summary.errors},
-                {"fixesApplied", summary.fixesApplied},
-                {"findingsPerCheck", std::move(perCheck)},
-                {"outcomes", std::move(outcomes)}};
+void writeSummary(OStream& j, const Summary& summary) {
+  std::map<std::string_view, unsigned> outcomes;
+  for (Outcome outcome : kAllOutcomes) outcomes[outcomeName(outcome)] = summary.count(outcome);
+  j.object([&] {
+    j.attribute("errors", summary.errors);
+    j.attribute("filesChanged", summary.filesChanged);
+    j.attribute("filesScanned", summary.filesScanned);
+    j.attribute("filesSkipped", summary.filesSkipped);
+    j.attribute("filesWithErrors", summary.filesWithErrors);
+    j.attribute("findings", summary.findings);
+    j.attributeObject("findingsPerCheck", [&] {
+      for (const auto& [check, count] : summary.findingsPerCheck) j.attribute(check, count);
+    });
+    j.attribute("fixesApplied", summary.fixesApplied);
+    j.attributeObject("outcomes", [&] {
+      for (const auto& [name, count] : outcomes) j.attribute(name, count);
+    });
+  });
 }
 
 }  // namespace
 
 void printJson(const RunResult& run, const OutputOptions& options, llvm::raw_ostream& out) {
-  Array files, findings;
-  for (const FileResult* file : filesByPath(run)) {
-    files.push_back(fileJson(*file));
-    FilePositions positions(*file);
-    for (const ReportedFinding* reported : findingsByPosition(*file))
-      findings.push_back(findingJson(*file, positions, *reported));
-  }
-  Value root = Object{{"version", kFormatVersion},
-                      {"tool", Object{{"name", "coro-fix"}, {"version", CORO_FIX_VERSION}}},
-                      {"mode", string(modeName(options.mode))},
-                      {"unsafeFixes", options.unsafeFixes},
-                      {"files", std::move(files)},
-                      {"findings", std::move(findings)},
-                      {"summary", summaryJson(summarize(run))}};
-  out << llvm::formatv("{0:2}", root) << "\n";
+  std::vector<const FileResult*> files = filesByPath(run);
+  OStream j(out, 2);
+  j.object([&] {
+    j.attributeArray("files", [&] {
+      for (const FileResult* file : files) writeFile(j, *file);
+    });
+    j.attributeArray("findings", [&] {
+      for (const FileResult* file : files) {
+        FilePositions positions(*file);
+        for (const ReportedFinding* reported : findingsByPosition(*file)) writeFinding(j, *file, positions, *reported);
+      }
+    });
+    j.attribute("mode", string(modeName(options.mode)));
+    j.attributeBegin("summary");
+    writeSummary(j, summarize(run));
+    j.attributeEnd();
+    j.attributeObject("tool", [&] {
+      j.attribute("name", "coro-fix");
+      j.attribute("version", CORO_FIX_VERSION);
+    });
+    j.attribute("unsafeFixes", options.unsafeFixes);
+    j.attribute("version", kFormatVersion);
+  });
+  out << "\n";
 }
 
 }  // namespace corofix
