@@ -1,6 +1,8 @@
 #include "rewriter/source.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 #include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/FileSystem.h"
@@ -38,8 +40,20 @@ std::string replaceAll(std::string_view text, std::string_view from, std::string
 }  // namespace
 
 bool isValidUtf8(std::string_view bytes) {
-  auto* begin = reinterpret_cast<const llvm::UTF8*>(bytes.data());
-  return llvm::isLegalUTF8String(&begin, begin + bytes.size());
+  // Source is mostly ASCII: that is skipped a word at a time, and LLVM checks each other sequence.
+  auto* data = reinterpret_cast<const llvm::UTF8*>(bytes.data());
+  for (size_t i = 0, n = bytes.size(); i < n;) {
+    uint64_t word;
+    if (i + sizeof word <= n && (std::memcpy(&word, data + i, sizeof word), !(word & 0x8080808080808080ull))) {
+      i += sizeof word;
+    } else if (data[i] < 0x80) {
+      ++i;
+    } else {
+      if (!llvm::isLegalUTF8Sequence(data + i, data + n)) return false;
+      i += llvm::getNumBytesForUTF8(data[i]);
+    }
+  }
+  return true;
 }
 
 SourceFile SourceFile::fromBytes(std::string path, std::string raw) {
