@@ -21,7 +21,7 @@ namespace json = llvm::json;
 namespace {
 
 /// Bumped whenever what is indexed or how it is stored changes: older entries are then not read.
-constexpr int64_t kCacheFormat = 6;
+constexpr int64_t kCacheFormat = 7;
 
 std::string str(const json::Object& object, llvm::StringRef key) {
   auto value = object.getString(key);
@@ -147,18 +147,26 @@ std::string unescaped(llvm::StringRef text) {
   return out;
 }
 
+/// The records of a record file's text, a line each, still escaped; false when it has another
+/// header or is cut short.
+bool recordLines(llvm::StringRef text, const std::string& header, llvm::SmallVectorImpl<llvm::StringRef>& records) {
+  text.split(records, '\n', -1, /*KeepEmpty=*/false);
+  if (records.size() < 2 || records.front() != header || records.back() != "end " + std::to_string(records.size() - 2))
+    return false;
+  records.pop_back();
+  records.erase(records.begin());
+  return true;
+}
+
 /// Calls `read` with each record's fields, still escaped; false when the file is missing, has
 /// another header, is cut short, or `read` refuses a record.
 bool readRecords(const std::string& path, const std::string& header,
                  llvm::function_ref<bool(llvm::ArrayRef<llvm::StringRef>)> read) {
   auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer) return false;
   llvm::SmallVector<llvm::StringRef, 0> lines;
-  (*buffer)->getBuffer().split(lines, '\n', -1, /*KeepEmpty=*/false);
-  if (lines.size() < 2 || lines.front() != header || lines.back() != "end " + std::to_string(lines.size() - 2))
-    return false;
+  if (!buffer || !recordLines((*buffer)->getBuffer(), header, lines)) return false;
   llvm::SmallVector<llvm::StringRef, 8> fields;
-  for (llvm::StringRef line : llvm::ArrayRef(lines).drop_front().drop_back()) {
+  for (llvm::StringRef line : lines) {
     fields.clear();
     line.split(fields, '\t');
     if (!read(fields)) return false;
@@ -180,34 +188,67 @@ void writeRecords(const std::string& path, const std::string& header,
 }
 
 // A package's cache is read on every run for every dependency (hundreds of thousands of
-// definitions in a server's dependency graph), so it is records rather than JSON:
-//   <name> <laziness> <"free" or "self"> <"machine" or "other"> <forwardsTo> <reason>
+// definitions in a server's dependency graph), so it is records rather than JSON, in name order
+// (CalleeIndex::entries) so that a run decodes only the names it asks about:
+//   <name> <laziness> <"free" or "self"> <"machine" or "other"> <forwardsTo> <ties> <reason>
 
 std::string cacheHeader(const DependencyPackage& package) {
   return "coro-fix-index " + std::to_string(kCacheFormat) + " " + package.id;
 }
 
-/// Fills `index` from a cache entry; false (the index untouched) when it is missing, of another
-/// format or package, or corrupt.
-bool loadCached(const std::string& path, const DependencyPackage& package, CalleeIndex& index) {
-  std::vector<std::pair<std::string, CalleeIndex::Definition>> read;
-  bool whole = readRecords(path, cacheHeader(package), [&](llvm::ArrayRef<llvm::StringRef> f) {
-    auto laziness = f.size() == 6 ? lazinessNamed(f[1]) : std::nullopt;
-    if (!laziness || f[0].empty() || (f[2] != "free" && f[2] != "self") || (f[3] != "machine" && f[3] != "other"))
-      return false;
-    read.push_back({unescaped(f[0]), {*laziness, unescaped(f[5]), unescaped(f[4]), true, f[2] == "free", f[3] == "machine"}});
-    return true;
-  });
-  if (!whole) return false;
-  for (auto& [name, definition] : read) index.add(std::move(name), std::move(definition));
-  return true;
-}
+/// A package's cache entry as read, sorted by name: a name's records are decoded the first time
+/// it is asked for, as most never are.
+class CachedDefinitions : public CalleeIndex::Stored {
+ public:
+  /// The entry at `path`; null when it is missing, of another format or package, cut short, or
+  /// not in order.
+  static std::unique_ptr<CachedDefinitions> read(const std::string& path, const DependencyPackage& package) {
+    auto buffer = llvm::MemoryBuffer::getFile(path);
+    if (!buffer) return nullptr;
+    std::unique_ptr<CachedDefinitions> out(new CachedDefinitions(std::move(*buffer), path));
+    if (!recordLines(out->buffer_->getBuffer(), cacheHeader(package), out->records_)) return nullptr;
+    for (size_t i = 1; i < out->records_.size(); ++i)
+      if (nameOf(out->records_[i]) < nameOf(out->records_[i - 1])) return nullptr;
+    return out;
+  }
+
+  std::vector<CalleeIndex::Definition> named(std::string_view name) const override {
+    std::string key = escaped(name);
+    auto first = std::lower_bound(records_.begin(), records_.end(), key,
+                                  [](llvm::StringRef record, const std::string& k) { return nameOf(record) < k; });
+    std::vector<CalleeIndex::Definition> out;
+    for (auto it = first; it != records_.end() && nameOf(*it) == key; ++it) out.push_back(decoded(*it, name));
+    return out;
+  }
+
+ private:
+  CachedDefinitions(std::unique_ptr<llvm::MemoryBuffer> buffer, std::string path)
+      : buffer_(std::move(buffer)), path_(std::move(path)) {}
+
+  static llvm::StringRef nameOf(llvm::StringRef record) { return record.take_until([](char c) { return c == '\t'; }); }
+
+  /// A record (see cacheHeader); one that does not read is taken for a definition of unknown
+  /// laziness, which makes no fix safe.
+  CalleeIndex::Definition decoded(llvm::StringRef record, std::string_view name) const {
+    llvm::SmallVector<llvm::StringRef, 7> f;
+    record.split(f, '\t');
+    auto laziness = f.size() == 7 ? lazinessNamed(f[1]) : std::nullopt;
+    if (!laziness || (f[2] != "free" && f[2] != "self") || (f[3] != "machine" && f[3] != "other"))
+      return {Laziness::Unknown, "`" + std::string(name) + "` has an entry in the dependency cache that does not "
+                                     "read (" + path_ + ")", "", true, false, false};
+    return {*laziness, unescaped(f[6]), unescaped(f[4]), true, f[2] == "free", f[3] == "machine", "", unescaped(f[5])};
+  }
+
+  std::unique_ptr<llvm::MemoryBuffer> buffer_;
+  std::string path_;
+  llvm::SmallVector<llvm::StringRef, 0> records_;
+};
 
 void writeCache(const std::string& path, const DependencyPackage& package, const CalleeIndex& index) {
   std::vector<std::vector<std::string>> records;
   for (const auto& [name, d] : index.entries())
     records.push_back({name, lazinessName(d.laziness).str(), d.withoutSelf ? "free" : "self",
-                       d.stateMachine ? "machine" : "other", d.forwardsTo, d.reason});
+                       d.stateMachine ? "machine" : "other", d.forwardsTo, d.ties, d.reason});
   writeRecords(path, cacheHeader(package), records);
 }
 
@@ -353,7 +394,8 @@ std::optional<DependencyGraph> dependencyGraph(const std::string& root, const De
 void indexPackage(const DependencyPackage& package, const std::string& cacheDir, CalleeIndex& index,
                   IndexCounts& counts) {
   std::string cached = package.immutable ? cacheFile(cacheDir, package) : "";
-  if (!cached.empty() && loadCached(cached, package, index)) {
+  if (auto stored = cached.empty() ? nullptr : CachedDefinitions::read(cached, package)) {
+    index.addStored(std::move(stored));
     ++counts.fromCache;
     return;
   }

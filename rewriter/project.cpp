@@ -258,11 +258,19 @@ CalleeResolution agreed(std::vector<CalleeIndex::Definition> found, std::string_
   auto other = std::find_if(found.begin(), found.end(), [&](const auto& d) { return d.laziness != first.laziness; });
   auto unpin = std::find_if(found.begin(), found.end(), [](const auto& d) { return !d.stateMachine; });
   std::string mayBeUnpin = unpin == found.end() ? "" : unpin->reason;
-  if (other == found.end()) return {first.laziness, first.reason, mayBeUnpin};
-  return {Laziness::Unknown,
-          "`" + std::string(lastSegment(path)) + "` has " + std::to_string(found.size()) + " definitions in " +
-              std::string(scope) + " that differ: " + first.reason + "; " + other->reason,
-          mayBeUnpin};
+  CalleeResolution out{first.laziness, first.reason, mayBeUnpin};
+  if (other != found.end())
+    out = {Laziness::Unknown,
+           "`" + std::string(lastSegment(path)) + "` has " + std::to_string(found.size()) + " definitions in " +
+               std::string(scope) + " that differ: " + first.reason + "; " + other->reason,
+           mayBeUnpin};
+  out.allTie = true;
+  for (const auto& d : found) {
+    if (std::find(out.files.begin(), out.files.end(), d.file) == out.files.end()) out.files.push_back(d.file);
+    if (out.ties.empty()) out.ties = d.ties;
+    out.allTie &= !d.ties.empty();
+  }
+  return out;
 }
 
 /// std's `ready`, `pending` and `poll_fn`: lazy, and their futures may be `Unpin`.
@@ -275,28 +283,15 @@ std::string textOf(std::string_view text, TextRange range) {
   return std::string(text.substr(range.begin, range.end - range.begin));
 }
 
-/// A fn the lexer delimited and the parser skips. One that may build or forward a future is parsed
-/// on its own (rare: most plain fns return no future); any other is a plain fn, eager.
+/// A fn the lexer delimited and the parser skips. Most return no future, so are never the callee;
+/// one that may is parsed on its own, without its body unless that may just build or forward a
+/// future, and indexed like any other.
 void addLexed(std::string_view path, std::string_view text, const LineIndex& lines, const PlainFunction& fn,
               CalleeIndex& index) {
-  std::string name = textOf(text, fn.name), returned = textOf(text, fn.returnType);
-  uint32_t line = lines.line(fn.item.begin) - 1;
-  if (fn.bodyIsOneExpression && mayBeAFuture(returned)) {
-    index.addParsedFile(path, *SyntaxTree::parseRust(textOf(text, fn.item)), line);
-    return;
-  }
-  bool declaration = text[fn.item.end - 1] == ';';
-  std::string returns = returned.empty() ? "" : " returning `" + returned + "`";
-  std::string what = declaration ? "is a trait fn declaration" + returns +
-                                       ", whose definitions may do work when called ("
-                                 : "is a plain fn" + returns + " that may do work when called (";
-  index.add(name, {Laziness::Eager, "`" + name + "` " + what + location(path, line) + ")", "", mayBeAFuture(returned),
-                   !fn.takesSelf});
-}
-
-/// Only files that can hold a coroutine are parsed; the rest cost one lexing.
-bool mayContainAsync(std::string_view text) {
-  return text.find("async") != std::string_view::npos || text.find("await") != std::string_view::npos;
+  if (!mayBeAFuture(textOf(text, fn.returnType))) return;
+  bool declaration = fn.signature.end == fn.item.end;
+  std::string item = fn.bodyIsOneExpression ? textOf(text, fn.item) : textOf(text, fn.signature) + (declaration ? "" : "{}");
+  index.addParsedFile(path, *SyntaxTree::parseRust(item), lines.line(fn.item.begin) - 1);
 }
 
 }  // namespace
@@ -327,19 +322,31 @@ void CalleeIndex::add(std::string name, Definition definition) {
   definitions_[std::move(name)].push_back(std::move(definition));
 }
 
+void CalleeIndex::addStored(std::unique_ptr<Stored> stored) {
+  std::lock_guard lock(mutex_);
+  stored_.push_back(std::move(stored));
+}
+
 void CalleeIndex::addParsedFile(std::string_view path, const SyntaxTree& tree, uint32_t firstLine) {
+  auto addIn = [&](Node fn, std::string_view name, Definition definition, const std::string& where) {
+    if (!definition.awaitable) return;
+    definition.file = path;
+    if (std::string shared = rust::sharedByParameters(fn); !shared.empty())
+      definition.ties = "`" + std::string(name) + "` gives `" + shared + "` to several parameters (" + where + ")";
+    add(std::string(name), std::move(definition));
+  };
   walk(tree.root(), [&](Node n) {
     std::string where = location(path, firstLine + n.line());
     if (n.is("function_signature_item")) {  // a trait's fn without a default body
       std::string_view name = n.field("name").text();
-      add(std::string(name), declared(n, name, where));
+      addIn(n, name, declared(n, name, where), where);
       return false;
     }
     auto f = rust::asFunction(n);
     // Only items are callable from elsewhere: descend through modules, impls and traits, not bodies.
     if (!f) return n.is("source_file") || n.is("mod_item") || n.is("declaration_list") || n.is("impl_item") ||
                    n.is("trait_item");
-    add(std::string(f->name.text()), defined(*f, where));
+    addIn(n, f->name.text(), defined(*f, where), where);
     return false;
   });
 }
@@ -352,10 +359,15 @@ const std::vector<CalleeIndex::Definition>& CalleeIndex::candidates(std::string_
 
 const CalleeIndex::Resolved& CalleeIndex::resolvedLocked(std::string_view name) const {
   if (auto memo = resolved_.find(name); memo != resolved_.end()) return memo->second;
+  std::vector<Definition> named;
+  if (auto it = definitions_.find(name); it != definitions_.end()) named = it->second;
+  for (const auto& stored : stored_)
+    for (Definition& d : stored->named(name)) named.push_back(std::move(d));
+  // Not remembered: a method's name is asked of every dependency, and most define none.
+  static const Resolved kNone{{}, false, false};
+  if (named.empty()) return kNone;
   Resolved& out = resolved_[std::string(name)];  // in progress: a chain that comes back here is a cycle
-  static const std::vector<Definition> kNoDefinitions;
-  auto it = definitions_.find(name);
-  for (const Definition& d : it == definitions_.end() ? kNoDefinitions : it->second) {
+  for (const Definition& d : named) {
     Definition resolved = d;
     if (!d.forwardsTo.empty()) {
       const Resolved& target = resolvedLocked(lastSegment(d.forwardsTo));
@@ -421,16 +433,21 @@ bool mayBeAFuture(std::string_view type) {
 
 std::unique_ptr<SyntaxTree> indexRustSource(std::string_view path, std::string_view text, CalleeIndex& index) {
   SkippableText skippable = skippableText(text);
-  LineIndex lines(text);
-  for (const PlainFunction& fn : skippable.plainFunctions) addLexed(path, text, lines, fn, index);
-  if (skippable.lexed && !mayContainAsync(text)) {
-    for (const PlainFunction& fn : skippable.declarations) addLexed(path, text, lines, fn, index);
+  auto addLexedFns = [&](std::initializer_list<const std::vector<PlainFunction>*> lists) {
+    LineIndex lines(text);
+    for (const auto* fns : lists)
+      for (const PlainFunction& fn : *fns) addLexed(path, text, lines, fn, index);
+  };
+  if (skippable.lexed && !skippable.mustParse) {
+    addLexedFns({&skippable.plainFunctions, &skippable.declarations});
     return nullptr;
   }
   std::vector<std::pair<uint32_t, uint32_t>> skip;
   for (TextRange range : skippable.ranges) skip.emplace_back(range.begin, range.end);
   auto tree = SyntaxTree::parseRustSkipping(text, skip);
-  index.addParsedFile(path, *tree);  // declarations are not skipped: the parse sees them
+  // A parse that fell back to the whole text sees the plain fns itself.
+  if (tree->isPartial()) addLexedFns({&skippable.plainFunctions});
+  index.addParsedFile(path, *tree);
   return tree;
 }
 

@@ -1,6 +1,7 @@
 // What a rule may know beyond one file: the Rust edition in force, and which callees in the
 // crate/workspace are lazy (an `async fn`, or a constructor that only builds a future).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -35,7 +36,19 @@ struct CalleeResolution {
   std::string reason;
   /// Why a definition that may be the callee may return an `Unpin` future (anything but the
   /// compiler's async state machine, which never is), in the same words; empty when none may.
-  std::string mayBeUnpin;
+  std::string mayBeUnpin = "";
+  /// The files of the definitions that may be the callee ("" for a dependency's read from the
+  /// cache); empty when none is known.
+  std::vector<std::string> files = {};
+  /// A definition that may be the callee and gives one lifetime (or type) to several parameters,
+  /// in words (see CalleeIndex::Definition::ties); empty when none does.
+  std::string ties = "";
+  bool allTie = false;  // every definition that may be the callee does
+
+  /// Every definition that may be the callee is in `file`: rules may read them all there.
+  bool allDefinedIn(std::string_view file) const {
+    return !files.empty() && std::all_of(files.begin(), files.end(), [&](const auto& f) { return f == file; });
+  }
 };
 
 /// A call whose callee is looked up. Every callee the rules resolve is awaited (or its value is
@@ -65,12 +78,24 @@ class CalleeIndex {
     bool awaitable = true;  // false: it returns no future (see mayBeAFuture), so `add` drops it
     bool withoutSelf = false;  // true: no `self` parameter, so never what `x.name(..)` calls
     bool stateMachine = false;  // returns the compiler's async state machine (`async fn`, `async` block)
+    std::string file = "";  // as indexed; "" when read from the dependency cache
+    /// "`g` gives `'s` to several parameters (src/io.rs:4)" (see rust::sharedByParameters); "" if not.
+    std::string ties = "";
+  };
+
+  /// Definitions kept in a form only decoded when their name is asked for: a dependency's cache,
+  /// whose hundreds of thousands of definitions a run mostly never asks about.
+  class Stored {
+   public:
+    virtual ~Stored() = default;
+    virtual std::vector<Definition> named(std::string_view name) const = 0;
   };
 
   /// Adds every fn definition and trait fn declaration in a parsed file. `firstLine` is the
   /// 0-based line where the parsed text starts in the file (a fn parsed on its own).
   void addParsedFile(std::string_view path, const SyntaxTree& tree, uint32_t firstLine = 0);
   void add(std::string name, Definition definition);
+  void addStored(std::unique_ptr<Stored> stored);
 
   /// The awaitable definitions named like the callee (its last path segment), each with its
   /// forwarding resolved. Empty if there is none here. Resolved once per name, on first use: the
@@ -79,7 +104,8 @@ class CalleeIndex {
   /// `query` resolved in this index alone.
   CalleeResolution resolve(const CalleeQuery& query) const;
   const std::string& scope() const { return scope_; }
-  /// Every definition, by name, in a stable order: what the dependency cache stores.
+  /// Every added definition (not the stored ones), by name, in a stable order: what the
+  /// dependency cache stores.
   std::vector<std::pair<std::string, Definition>> entries() const;
 
  private:
@@ -95,6 +121,7 @@ class CalleeIndex {
   std::string scope_;
   mutable std::mutex mutex_;
   std::map<std::string, std::vector<Definition>, std::less<>> definitions_;
+  std::vector<std::unique_ptr<Stored>> stored_;
   /// Memo of resolvedLocked: without it, names that forward to each other (`new`, `default`,
   /// `with_capacity` across a crate) are resolved again along every path, exponentially.
   mutable std::map<std::string, Resolved, std::less<>> resolved_;

@@ -116,6 +116,7 @@ class Scanner {
 
   bool run(SkippableText& out) {
     if (!matchBrackets()) return false;
+    for (size_t i = 0; i < t_.size() && !out.mustParse; ++i) out.mustParse = isWord(i, "async") || isWord(i, "await");
     std::vector<std::pair<size_t, size_t>> fns;  // first and last token of each fn, in order
     size_t externBlockEnd = 0;  // the `}` of the `extern "C" { .. }` block being scanned
     for (size_t i = 0; i < t_.size(); ++i) {
@@ -129,12 +130,12 @@ class Scanner {
         continue;
       }
       size_t start = itemStart(i), close = match_[body];
-      std::string_view item = s_.substr(t_[start].begin, t_[close].end - t_[start].begin);
-      if (item.find("async") == std::string_view::npos && item.find("await") == std::string_view::npos) {
+      if (isPlain(start, close, i)) {
         out.plainFunctions.push_back(shape(start, i, body, close));
         out.ranges.push_back({gapBegin(start), t_[close].end});
-      } else if (bodyNoRuleReads(start, i, body, close)) {
-        out.ranges.push_back({t_[body].end, t_[close].begin});
+      } else {
+        out.mustParse = true;
+        if (noRuleReads(body, close, isAsyncFn(start, i))) addInside(body, close, out.ranges);
       }
       fns.emplace_back(start, close);
       i = close;  // outermost only: a kept fn's nested items stay parsed with it
@@ -148,6 +149,11 @@ class Scanner {
 
   /// Where the whitespace and comments before token `i` begin.
   uint32_t gapBegin(size_t i) const { return i == 0 ? 0 : t_[i - 1].end; }
+
+  /// The inside of the brackets from token `open` to `close`, unless empty.
+  void addInside(size_t open, size_t close, std::vector<TextRange>& ranges) const {
+    if (t_[open].end < t_[close].begin) ranges.push_back({t_[open].end, t_[close].begin});
+  }
 
   /// Adds each gap between tokens that holds a comment, unless it lies inside a fn or just before
   /// one: a kept fn keeps those, a plain fn's range already covers them. Keeps `ranges` sorted.
@@ -166,21 +172,51 @@ class Scanner {
     ranges = std::move(merged);
   }
 
-  /// An `async fn` whose body awaits, holds more than one statement, and has no `async`, `match` or
-  /// `if`: no rule matches it or anything in it (it is no forwarder, is not await-free, holds no
-  /// async block or arm to hoist), so only its signature is parsed.
-  bool bodyNoRuleReads(size_t start, size_t fn, size_t open, size_t close) const {
-    bool isAsync = false, awaits = false, statements = false;
-    for (size_t i = start; i < fn; ++i) isAsync |= isWord(i, "async");
+  /// No `async` or `await` keyword from token `first` to `last`, and no nested fn: the index
+  /// needs those parsed (a method of an `impl` in a fn body may be any call's callee).
+  bool isPlain(size_t first, size_t last, size_t fn) const {
+    for (size_t i = first; i <= last; ++i)
+      if (isWord(i, "async") || isWord(i, "await") || (isWord(i, "fn") && i != fn)) return false;
+    return true;
+  }
+
+  bool isAsyncFn(size_t start, size_t fn) const {
+    for (size_t i = start; i < fn; ++i)
+      if (isWord(i, "async")) return true;
+    return false;
+  }
+
+  /// Whether no rule reads inside the braces from token `open` to `close`: a fn body (`isAsync`
+  /// for an `async fn`'s) or an `async` block's. Such a body holds statements, so the index takes
+  /// the fn for what its signature says whatever they are, and nothing a rule matches:
+  ///   - it holds more than one statement: forward-await and redundant-async-block want one
+  ///     expression;
+  ///   - an `async` one awaits itself (not only in nested blocks): ready-future wants no await;
+  ///   - fewer than two awaits end a `match` arm or a block: hoist-await needs two such arms;
+  ///   - each `async` block in it is such a body too, and it holds no other `async` (a closure)
+  ///     and no nested fn (the index reads those).
+  bool noRuleReads(size_t open, size_t close, bool isAsync) const {
+    bool awaits = false, statements = false;
+    unsigned armEndingAwaits = 0;
     for (size_t i = open + 1; i < close; ++i) {
-      if (isWord(i, "async") || isWord(i, "match") || isWord(i, "if")) return false;
-      awaits |= isWord(i, "await");
+      if (isWord(i, "fn")) return false;
+      if (isWord(i, "async")) {
+        size_t brace = i + 1 < close && isWord(i + 1, "move") ? i + 2 : i + 1;
+        if (!isPunct(brace, '{') || !noRuleReads(brace, match_[brace], true)) return false;
+        i = match_[brace];
+        continue;
+      }
+      if (!isWord(i, "await")) continue;
+      awaits = true;
+      size_t next = i + 1 < close && isPunct(i + 1, '?') ? i + 2 : i + 1;
+      while (next < close && isPunct(next, ')')) ++next;
+      if (next == close || isPunct(next, ',') || isPunct(next, '}')) ++armEndingAwaits;
     }
     for (size_t i = open + 1; i < close; ++i) {  // a `;` between two statements of the body itself
       if (isPunct(i, ';') && i + 1 < close) statements = true;
       if (isPunct(i, '{') || isPunct(i, '(') || isPunct(i, '[')) i = match_[i];
     }
-    return isAsync && awaits && statements;
+    return statements && armEndingAwaits < 2 && (awaits || !isAsync);
   }
 
   /// The `{` of the block `extern "ABI" {` that starts at token `i`, or kNone.
@@ -232,8 +268,8 @@ class Scanner {
     PlainFunction out;
     out.item = {t_[start].begin, t_[close].end};
     out.name = {t_[fn + 1].begin, t_[fn + 1].end};
+    out.signature = {t_[start].begin, signatureEnd == close ? t_[close].end : t_[signatureEnd].begin};
     out.returnType = returnType(fn, signatureEnd);
-    out.takesSelf = firstParameterIsSelf(fn, signatureEnd);
     out.bodyIsOneExpression = signatureEnd != close;
     for (size_t i = signatureEnd + 1; i < close && out.bodyIsOneExpression; ++i) {
       if (isPunct(i, ';')) out.bodyIsOneExpression = false;
@@ -259,21 +295,6 @@ class Scanner {
       else if (isPunct(i, '(') || isPunct(i, '[')) i = match_[i];
     }
     return {};
-  }
-
-  /// Whether the first parameter, in the parameter list after the name and generics, is `self`.
-  bool firstParameterIsSelf(size_t fn, size_t end) const {
-    int angles = 0;
-    size_t open = fn + 2;
-    for (; open < end && !(angles == 0 && isPunct(open, '(')); ++open) {
-      if (isPunct(open, '-') && open + 1 < end && isPunct(open + 1, '>')) ++open;  // `Fn(u8) -> u8` in a bound
-      else if (isPunct(open, '<')) ++angles;
-      else if (isPunct(open, '>')) --angles;
-    }
-    if (open >= end) return false;
-    for (size_t i = open + 1; i < match_[open] && !isPunct(i, ','); ++i)
-      if (isWord(i, "self")) return true;
-    return false;
   }
 
   /// The first token of the item: modifiers, visibility and outer attributes before `fn`.

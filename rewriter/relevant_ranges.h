@@ -11,30 +11,33 @@ namespace corofix {
 
 /// A fn item the lexer delimited, with what the callee index needs without parsing it.
 struct PlainFunction {
-  TextRange item;        // attributes and modifiers included
+  TextRange item;         // attributes and modifiers included
+  TextRange signature;    // the item up to its body's `{`; a declaration whole
   TextRange name;
-  TextRange returnType;  // the type after `->`; empty when there is none
+  TextRange returnType;   // the type after `->`; empty when there is none
   /// The body holds no statement, only an expression: it may just build or forward a value.
   bool bodyIsOneExpression = false;
-  bool takesSelf = false;  // its first parameter is `self` (`&self`, `mut self`, `self: Box<Self>`, ..)
 };
 
 struct SkippableText {
   /// False when the lexer gave up: nothing is skippable and the lists below are empty.
   bool lexed = false;
-  /// Sorted, disjoint byte ranges: each plain fn with the comments just before it (its docs, often
-  /// the bulk of a library), the inside of each `async fn` body no rule reads (its signature stays
-  /// parsed: the index, and rules looking at callees, read it), and every other run of comments
-  /// outside the fns that are kept (a kept fn's own comments, and those just before it, stay:
-  /// fixes keep and move them).
+  /// The file holds an `async` or `await` keyword, or a fn that is not plain (one with nested
+  /// fns): the rules and the index need it parsed. Otherwise the lists below index it.
+  bool mustParse = false;
+  /// Sorted, disjoint byte ranges no rule reads: each plain fn with the comments just before it
+  /// (its docs, often the bulk of a library), the inside of each other fn body no rule reads (its
+  /// signature stays parsed: the index, and rules looking at callees, read it), and every other
+  /// run of comments outside the fns that are kept (a kept fn's own comments, and those just
+  /// before it, stay: fixes keep and move them).
   std::vector<TextRange> ranges;
-  /// The plain fn items, for the callee index.
+  /// The plain fns, for the callee index: the parse skips them.
   std::vector<PlainFunction> plainFunctions;
-  /// The fns without a body (`fn read(&mut self) -> R;` in a trait), for files that are not parsed.
+  /// The fns without a body (`fn read(&mut self) -> R;` in a trait), for a file that is not parsed.
   std::vector<PlainFunction> declarations;
 };
 
-/// A plain fn is one whose text contains neither `async` nor `await` (outermost fns only). Nothing
+/// A plain fn is one without an `async` or `await` keyword (outermost fns only). Nothing
 /// is skippable when the lexer meets something it does not understand: skipping is an
 /// optimisation, never a requirement.
 SkippableText skippableText(std::string_view text);

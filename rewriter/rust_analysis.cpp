@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
+#include <set>
 
 namespace corofix::rust {
 namespace {
@@ -234,6 +236,32 @@ bool cfgAttrMayApplyMacro(Node arguments) {
 }
 
 }  // namespace
+
+bool underReference(Node n, Node root) {
+  for (Node p = n.parent(); p && p != root.parent(); p = p.parent())
+    if (p.is("reference_type")) return true;
+  return false;
+}
+
+std::string sharedByParameters(Node fn) {
+  std::set<std::string> typeParameters;
+  if (Node generics = fn.field("type_parameters"))
+    for (Node g : generics.namedChildren())
+      if (g.is("type_parameter")) typeParameters.emplace(g.field("name").text());
+  std::map<std::string, int> parametersUsing;
+  for (Node p : fn.field("parameters").namedChildren()) {
+    std::set<std::string> used;
+    walk(p, [&](Node n) {
+      if (n.is("lifetime") && n.text() != "'static" && n.text() != "'_") used.emplace(n.text());
+      if (n.is("type_identifier") && typeParameters.count(std::string(n.text())) && !underReference(n, p))
+        used.emplace(n.text());
+      return true;
+    });
+    for (const auto& name : used)
+      if (++parametersUsing[name] == 2) return name;
+  }
+  return "";
+}
 
 bool isAttributeMacro(Node attributeItem) {
   Node attribute = attributeItem.namedChildren().empty() ? Node{} : attributeItem.namedChildren()[0];

@@ -80,6 +80,16 @@ struct Function {
 };
 std::optional<Function> asFunction(Node item);
 
+/// Whether `n` lies under a reference type within `root`: a type parameter there outlives the
+/// borrow; anywhere else `+ 'lt` would need a bound.
+bool underReference(Node n, Node root);
+
+/// What a fn definition or declaration gives to two of its parameters at once: a named lifetime
+/// (`'s` in `read<'s>(&'s mut self, buf: &'s mut [u8])`) or a type parameter held by value; ""
+/// when nothing. Its future then holds one region for both, which a wrapper that takes them with
+/// separate lifetimes cannot return (E0700).
+std::string sharedByParameters(Node fn);
+
 /// Attributes that are not plain compiler attributes (`inline`, `allow`, `cfg`, `doc`, `must_use`,
 /// ...): an attribute macro sees the fn as written, so rewriting its signature changes what it gets.
 bool isAttributeMacro(Node attribute_item);

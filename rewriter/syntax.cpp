@@ -147,17 +147,33 @@ std::vector<Node> Node::fieldChildren(std::string_view name) const {
   return out;
 }
 
+namespace {
+/// The calling thread's parser: creating one costs more than parsing a small fn.
+TSParser* threadParser() {
+  static thread_local std::unique_ptr<TSParser, decltype(&ts_parser_delete)> parser = [] {
+    std::unique_ptr<TSParser, decltype(&ts_parser_delete)> made(ts_parser_new(), &ts_parser_delete);
+    ts_parser_set_language(made.get(), tree_sitter_rust());
+    return made;
+  }();
+  return parser.get();
+}
+
+/// Parses `text` within `included` (empty: all of it).
+TSTree* parse(std::string_view text, const std::vector<TSRange>& included) {
+  TSParser* parser = threadParser();
+  if (!ts_parser_set_included_ranges(parser, included.data(), static_cast<uint32_t>(included.size())))
+    return nullptr;
+  return ts_parser_parse_string(parser, nullptr, text.data(), static_cast<uint32_t>(text.size()));
+}
+}  // namespace
+
 std::unique_ptr<SyntaxTree> SyntaxTree::parseRust(std::string_view text) {
-  TSParser* parser = ts_parser_new();
-  ts_parser_set_language(parser, tree_sitter_rust());
-  TSTree* tree = ts_parser_parse_string(parser, nullptr, text.data(), static_cast<uint32_t>(text.size()));
-  ts_parser_delete(parser);
-  return std::unique_ptr<SyntaxTree>(new SyntaxTree(tree, text));
+  return std::unique_ptr<SyntaxTree>(new SyntaxTree(parse(text, {}), text));
 }
 
 std::unique_ptr<SyntaxTree> SyntaxTree::parseRustSkipping(std::string_view text,
                                                          const std::vector<std::pair<uint32_t, uint32_t>>& skip) {
-  if (skip.empty()) return parseRust(text);
+  if (skip.empty()) { if (getenv("CF_STATS")) fprintf(stderr, "FULL %zu\n", text.size()); return parseRust(text); }
   auto point = [&, row = 0u, lineStart = 0u, scanned = 0u](uint32_t offset) mutable {
     for (; scanned < offset; ++scanned)  // offsets arrive in increasing order
       if (text[scanned] == '\n') {
@@ -175,14 +191,11 @@ std::unique_ptr<SyntaxTree> SyntaxTree::parseRustSkipping(std::string_view text,
   if (from < text.size()) included.push_back({point(from), point(static_cast<uint32_t>(text.size())), from,
                                               static_cast<uint32_t>(text.size())});
   if (included.empty()) return parseRust(text);
-  TSParser* parser = ts_parser_new();
-  ts_parser_set_language(parser, tree_sitter_rust());
-  bool ok = ts_parser_set_included_ranges(parser, included.data(), static_cast<uint32_t>(included.size()));
-  TSTree* tree = ok ? ts_parser_parse_string(parser, nullptr, text.data(), static_cast<uint32_t>(text.size())) : nullptr;
-  ts_parser_delete(parser);
+  TSTree* tree = parse(text, included);
   if (!tree) return parseRust(text);
   std::unique_ptr<SyntaxTree> result(new SyntaxTree(tree, text));
-  if (result->hasError()) return parseRust(text);
+  if (result->hasError()) { if (getenv("CF_STATS")) fprintf(stderr, "FALLBACK %zu\n", text.size()); return parseRust(text); }
+  if (getenv("CF_STATS")) { size_t inc = 0; for (auto& r : included) inc += r.end_byte - r.start_byte; fprintf(stderr, "PARSED %zu %zu\n", text.size(), inc); }
   result->skipped_ = skip;
   return result;
 }

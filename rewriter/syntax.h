@@ -85,6 +85,8 @@ class SyntaxTree {
   Node root() const { return Node(this, 0); }
   std::string_view text() const { return text_; }
   bool hasError() const { return root().hasError(); }
+  /// Some of the text was skipped by the parse (see parseRustSkipping), which did not fall back.
+  bool isPartial() const { return !skipped_.empty(); }
   /// Part of `node`'s text was skipped by the parse (see parseRustSkipping): an `async fn` body
   /// that awaits reads as an empty block.
   bool skipsInside(Node node) const;

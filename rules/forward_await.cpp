@@ -28,6 +28,7 @@ struct Forward {
   rust::Function fn;
   rust::AwaitedCall call;
   Node statement;  // the body's only item, replaced by the call
+  CalleeResolution callee = {};  // what the index knows of the call's callee
 };
 
 /// An await, `?` or `return` in the call itself (not in a closure or async block inside it): the
@@ -172,13 +173,6 @@ void addGenerics(Node typeParameters, Captures& out) {
   }
 }
 
-/// A type parameter under a reference outlives the borrow; anywhere else `+ 'lt` would need a bound.
-bool underReference(Node n, Node root) {
-  for (Node p = n.parent(); p && p != root.parent(); p = p.parent())
-    if (p.is("reference_type")) return true;
-  return false;
-}
-
 void scanParameterType(Node type, const std::set<std::string>& typeNames, Captures& out) {
   walk(type, [&](Node n) {
     if (n.is("function_type")) return false;  // `fn(&str)`, `Fn(&str)`: higher-ranked, not captured
@@ -188,7 +182,7 @@ void scanParameterType(Node type, const std::set<std::string>& typeNames, Captur
     if (n.is("abstract_type") && !out.argumentImplTrait) out.argumentImplTrait = n;
     bool typeParameter = n.is("type_identifier") && typeNames.count(std::string(n.text()));
     if (typeParameter) out.mentioned.emplace(n.text());
-    if (n.is("abstract_type") || typeParameter) out.ownsTypeParameter |= !underReference(n, type);
+    if (n.is("abstract_type") || typeParameter) out.ownsTypeParameter |= !rust::underReference(n, type);
     return true;
   });
 }
@@ -441,10 +435,9 @@ std::optional<std::string> impureArgument(const Forward& f, const RuleInput&) {
   return std::nullopt;
 }
 
-std::optional<std::string> calleeNotLazy(const Forward& f, const RuleInput& input) {
-  CalleeResolution callee = input.project.resolve({f.call.name, bool(f.call.receiver)});
-  if (callee.laziness == Laziness::Lazy) return std::nullopt;
-  return callee.reason + ": if its body does work, that work would run when " + quoted(f.fn.name.text()) +
+std::optional<std::string> calleeNotLazy(const Forward& f, const RuleInput&) {
+  if (f.callee.laziness == Laziness::Lazy) return std::nullopt;
+  return f.callee.reason + ": if its body does work, that work would run when " + quoted(f.fn.name.text()) +
          " is called instead of at the first poll";
 }
 
@@ -463,14 +456,13 @@ std::optional<std::string> neverOutput(const Forward& f, const RuleInput&) {
 /// `JoinSet::join_next` returning a `PollFn`. So a wrapper others can call (`pub`, or a trait
 /// impl's fn) keeps its fix only with `--unsafe-fixes` when any definition that may be the callee
 /// returns something other than an async state machine.
-std::optional<std::string> mayBecomeUnpin(const Forward& f, const RuleInput& input) {
+std::optional<std::string> mayBecomeUnpin(const Forward& f, const RuleInput&) {
   bool reachable = f.fn.inTraitImpl;
   for (Node c : f.fn.item.namedChildren()) reachable |= c.is("visibility_modifier") && c.text() == "pub";
   if (!reachable) return std::nullopt;
-  CalleeResolution callee = input.project.resolve({f.call.name, bool(f.call.receiver)});
   // Not lazy: unsafe already, for a reason of its own.
-  if (callee.laziness != Laziness::Lazy || callee.mayBeUnpin.empty()) return std::nullopt;
-  return "the returned future may now be `Unpin` (" + callee.mayBeUnpin + "), while the `async fn`'s never was: " +
+  if (f.callee.laziness != Laziness::Lazy || f.callee.mayBeUnpin.empty()) return std::nullopt;
+  return "the returned future may now be `Unpin` (" + f.callee.mayBeUnpin + "), while the `async fn`'s never was: " +
          "code that asserts it is not (tokio's tests do, for every public `async fn`) would stop compiling";
 }
 
@@ -510,7 +502,8 @@ bool isCoercionTarget(Node type) {
 }
 
 /// The callee's definitions in this file (fns and trait declarations with its last path segment
-/// as name; a method call may name several), excluding the wrapper itself.
+/// as name; a method call may name several), excluding the wrapper itself. They are all the
+/// callee may be only when the index found none elsewhere (see allDefinedHere).
 std::vector<Node> calleeDefinitions(const Forward& f, const RuleInput& input) {
   size_t lastColon = f.call.name.rfind(':');
   std::string name = f.call.name.substr(lastColon == std::string::npos ? 0 : lastColon + 1);
@@ -524,83 +517,53 @@ std::vector<Node> calleeDefinitions(const Forward& f, const RuleInput& input) {
   return out;
 }
 
+/// Every definition that may be the callee is in this file, so calleeDefinitions has them all.
+bool allDefinedHere(const Forward& f, const RuleInput& input) { return f.callee.allDefinedIn(input.path); }
+
+std::string notAllHere(const Forward& f) {
+  return "not every definition that may be " + quoted(f.call.name) + " is in this file";
+}
+
 std::optional<std::string> outputMayBeCoerced(const Forward& f, const RuleInput& input) {
   Node output = f.fn.returnType;
   if (!output || !isCoercionTarget(output)) return std::nullopt;
   auto definitions = calleeDefinitions(f, input);
-  bool same = !definitions.empty();
+  bool complete = !definitions.empty() && allDefinedHere(f, input), same = true;
   for (Node definition : definitions) {
     std::optional<Node> theirs = futureOutput(definition);
     same &= theirs && *theirs && rust::sameTokens(*theirs, output);
   }
-  if (same) return std::nullopt;
+  if (complete && same) return std::nullopt;
   return "the body may coerce " + quoted(f.call.name) + "'s output to " + quoted(output.text()) +
          ", which a returned future cannot do, and " +
-         (definitions.empty() ? "its definition is not in this file" : "its definition here yields another type");
+         (complete ? "its definition here yields another type" : notAllHere(f));
 }
 
-/// What a callee definition gives to two of its parameters at once: a named lifetime
-/// (`'s` in `read<'s>(&'s mut self, buf: &'s mut [u8])`) or a type parameter held by value.
-/// Its future then holds one region for both, which must be one of the wrapper's (E0700).
-std::string sharedByParameters(Node definition) {
-  std::set<std::string> typeParameters;
-  if (Node generics = definition.field("type_parameters"))
-    for (Node g : generics.namedChildren())
-      if (g.is("type_parameter")) typeParameters.emplace(g.field("name").text());
-  std::map<std::string, int> parametersUsing;
-  for (Node p : definition.field("parameters").namedChildren()) {
-    std::set<std::string> used;
-    walk(p, [&](Node n) {
-      if (n.is("lifetime") && n.text() != "'static" && n.text() != "'_") used.emplace(n.text());
-      if (n.is("type_identifier") && typeParameters.count(std::string(n.text())) && !underReference(n, p))
-        used.emplace(n.text());
-      return true;
-    });
-    for (const auto& name : used)
-      if (++parametersUsing[name] == 2) return name;
-  }
-  return "";
-}
-
-/// The tied definitions among the callee's, when the wrapper borrows several lifetimes.
-struct Ties {
-  size_t definitions = 0;
-  std::vector<std::pair<Node, std::string>> tied;  // definition, what it shares
-};
-
-std::optional<Ties> tiesIfSeveralBorrows(const Forward& f, const RuleInput& input) {
+/// Whether the wrapper takes borrows of more than one lifetime: a callee that gives one lifetime
+/// to several parameters would tie them into one.
+bool borrowsSeveral(const Forward& f) {
   Captures c = capturesOf(f.fn);  // the impl's lifetimes reach the callee unchanged, inside `Self`
-  if (c.elided.size() + c.written.size() < 2) return std::nullopt;
-  Ties ties;
-  for (Node definition : calleeDefinitions(f, input)) {
-    ++ties.definitions;
-    std::string shared = sharedByParameters(definition);
-    if (!shared.empty()) ties.tied.emplace_back(definition, shared);
-  }
-  return ties;
+  return c.elided.size() + c.written.size() >= 2;
 }
 
-std::string tiedReason(const Forward& f, std::string_view callee, const std::string& shared) {
-  return std::string(callee) + " gives " + quoted(shared) + " to several parameters: the future it returns holds " +
-         "one lifetime for borrows that " + quoted(f.fn.name.text()) +
+std::string tiedReason(const Forward& f, const std::string& ties) {
+  return ties + ": the future it returns holds one lifetime for borrows that " + quoted(f.fn.name.text()) +
          " takes separately, so it cannot be returned (E0700)";
 }
 
-std::optional<std::string> calleeTiesLifetimes(const Forward& f, const RuleInput& input) {
-  auto ties = tiesIfSeveralBorrows(f, input);
-  if (!ties || ties->definitions == 0 || ties->tied.size() < ties->definitions) return std::nullopt;
-  return tiedReason(f, quoted(f.call.name), ties->tied[0].second);
+std::optional<std::string> calleeTiesLifetimes(const Forward& f, const RuleInput&) {
+  if (!f.callee.allTie || !borrowsSeveral(f)) return std::nullopt;
+  return tiedReason(f, f.callee.ties);
 }
 
-std::optional<std::string> calleeMayTieLifetimes(const Forward& f, const RuleInput& input) {
-  auto ties = tiesIfSeveralBorrows(f, input);
-  if (!ties || (ties->definitions > 0 && ties->tied.empty())) return std::nullopt;
-  if (ties->definitions == 0)
-    return quoted(f.fn.name.text()) + " borrows several lifetimes and " + quoted(f.call.name) +
-           "'s definition is not in this file: if it gives one lifetime to several parameters, its future cannot be "
+std::optional<std::string> calleeMayTieLifetimes(const Forward& f, const RuleInput&) {
+  if (!borrowsSeveral(f)) return std::nullopt;
+  if (f.callee.files.empty())
+    return quoted(f.fn.name.text()) + " borrows several lifetimes and no definition that may be " +
+           quoted(f.call.name) + " is known: if it gives one lifetime to several parameters, its future cannot be "
            "returned (E0700)";
-  auto [definition, shared] = ties->tied[0];
-  return tiedReason(f, "the " + quoted(f.call.name) + " at line " + std::to_string(definition.line() + 1), shared);
+  if (f.callee.ties.empty()) return std::nullopt;
+  return tiedReason(f, f.callee.ties);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -734,7 +697,10 @@ class ForwardAwait final : public RustRule {
     if (input.project.edition == Edition::E2015) return out;  // no `async fn` before edition 2018
     FutureBindings bindings(input.tree.root());
     walk(input.tree.root(), [&](Node n) {
-      if (auto forward = matchForward(n)) out.push_back(finding(*forward, input, bindings));
+      if (auto forward = matchForward(n)) {
+        forward->callee = input.project.resolve({forward->call.name, bool(forward->call.receiver)});
+        out.push_back(finding(*forward, input, bindings));
+      }
       return true;
     });
     return out;

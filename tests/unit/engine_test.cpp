@@ -356,21 +356,30 @@ TEST(RustAnalysis, PurityAndSameTokens) {
   EXPECT_FALSE(rust::sameTokens(calls[0], h2));
 }
 
-TEST(RelevantRanges, SkipsPlainFnsWithTheirAttributesAndKeepsAsyncOnes) {
+TEST(RelevantRanges, PlainFnsAreThoseWithoutAsyncAwaitOrNestedFns) {
   std::string text =
       "use std::fmt;\n"
       "#[inline]\npub(crate) unsafe fn plain<'a>(x: &'a str) -> char { let c = '{'; let s = r#\"}\"#; /* } /* { */ */ c }\n"
       "async fn kept() { plain(\"x\").len(); }\n"
       "impl S {\n    pub fn method(&self) -> u8 { b'}' as u8 }\n    fn awaits(&self) { let _ = async { f().await }; }\n"
       "    fn declared(&self);\n}\n"
-      "fn outer() { fn inner() {} }\n";
-  std::vector<std::string_view> skipped;
-  for (const auto& fn : skippableText(text).plainFunctions) skipped.push_back(std::string_view(text).substr(fn.item.begin, fn.item.end - fn.item.begin));
-  ASSERT_EQ(skipped.size(), 3u);
-  EXPECT_EQ(skipped[0].substr(0, 9), "#[inline]");
-  EXPECT_EQ(skipped[0].substr(skipped[0].size() - 3), "c }");
-  EXPECT_EQ(skipped[1], "pub fn method(&self) -> u8 { b'}' as u8 }");
-  EXPECT_EQ(skipped[2], "fn outer() { fn inner() {} }");
+      "fn outer() { fn inner() {} }\n"  // the index reads nested fns from the parse
+      "fn named() { is_async(); awaited(); }\n";  // keywords, not text
+  SkippableText skippable = skippableText(text);
+  std::vector<std::string_view> plain;
+  for (const auto& fn : skippable.plainFunctions) plain.push_back(std::string_view(text).substr(fn.item.begin, fn.item.end - fn.item.begin));
+  ASSERT_EQ(plain.size(), 3u);
+  EXPECT_EQ(plain[0].substr(0, 9), "#[inline]");
+  EXPECT_EQ(plain[0].substr(plain[0].size() - 3), "c }");
+  EXPECT_EQ(plain[1], "pub fn method(&self) -> u8 { b'}' as u8 }");
+  EXPECT_EQ(plain[2], "fn named() { is_async(); awaited(); }");
+  EXPECT_TRUE(skippable.mustParse);
+}
+
+TEST(RelevantRanges, AFileIsParsedOnlyForAnAsyncKeywordOrANestedFn) {
+  EXPECT_FALSE(skippableText("// async\nfn f() -> &'static str { \"await\" }\n").mustParse);
+  EXPECT_TRUE(skippableText("trait T { async fn f(&self); }\n").mustParse);
+  EXPECT_TRUE(skippableText("fn f() { impl S { fn g(&self) {} } }\n").mustParse);
 }
 
 TEST(RelevantRanges, GivesUpOnWhatItCannotTokenize) {
@@ -394,9 +403,13 @@ TEST(RelevantRanges, CommentsAreSkippedExceptInAndJustBeforeKeptFns) {
   ASSERT_EQ(skippable.plainFunctions.size(), 1u);
 }
 
-TEST(RelevantRanges, AnAsyncFnBodyNoRuleReadsKeepsOnlyItsSignature) {
+TEST(RelevantRanges, AFnBodyNoRuleReadsKeepsOnlyItsSignature) {
   std::string text =
       "async fn skipped(a: u8) -> u8 { let b = g(a).await; b + 1 }\n"
+      "async fn statements(a: u8) -> u8 { if a > 1 { g(a).await; } else { g(1).await; } h().await; 1 }\n"
+      "fn spawns(a: u8) { let t = async move { let b = g(a).await; b }; spawn(t); }\n"
+      "async fn ready_block(a: u8) -> u8 { let f = async move { a }; f.await; 1 }\n"  // ready-future's
+      "fn builds(a: u8) -> impl Future<Output = u8> { async move { g(a).await } }\n"  // the index reads it
       "async fn forwards(a: u8) -> u8 { g(a).await }\n"            // forward-await's shape
       "async fn returns(a: u8) -> u8 { return g(a).await; }\n"
       "async fn never_awaits(a: u8) -> u8 { let b = a; b }\n"      // ready-future's
@@ -405,14 +418,18 @@ TEST(RelevantRanges, AnAsyncFnBodyNoRuleReadsKeepsOnlyItsSignature) {
       "async fn blocks(a: u8) { let f = async move { g(a).await }; f.await; }\n";  // redundant-async-block's
   std::vector<std::pair<uint32_t, uint32_t>> skip;
   for (auto r : skippableText(text).ranges) skip.emplace_back(r.begin, r.end);
-  ASSERT_EQ(skip.size(), 1u);
-  EXPECT_EQ(text.substr(skip[0].first, skip[0].second - skip[0].first), " let b = g(a).await; b + 1 ");
+  std::vector<std::string> skipped;
+  for (auto [begin, end] : skip) skipped.push_back(text.substr(begin, end - begin));
+  EXPECT_EQ(skipped, (std::vector<std::string>{" let b = g(a).await; b + 1 ",
+                                               " if a > 1 { g(a).await; } else { g(1).await; } h().await; 1 ",
+                                               " let t = async move { let b = g(a).await; b }; spawn(t); "}));
   auto tree = SyntaxTree::parseRustSkipping(text, skip);
   ASSERT_FALSE(tree->hasError());
   Node first = tree->root().namedChild(0);
   EXPECT_EQ(first.field("return_type").text(), "u8");
-  EXPECT_TRUE(tree->skipsInside(first.field("body")));
-  EXPECT_FALSE(tree->skipsInside(tree->root().namedChild(1).field("body")));
+  std::vector<bool> elided;
+  for (Node fn : tree->root().namedChildren()) elided.push_back(tree->skipsInside(fn.field("body")));
+  EXPECT_EQ(elided, (std::vector<bool>{true, true, true, false, false, false, false, false, false, false, false}));
 }
 
 TEST(RelevantRanges, ForeignFnsAreNotTakenForTraitDeclarations) {
@@ -428,15 +445,6 @@ TEST(RelevantRanges, ForeignFnsAreNotTakenForTraitDeclarations) {
   EXPECT_EQ(declared, std::vector<std::string>{"flush"});
 }
 
-TEST(RelevantRanges, PlainFnsSayWhetherTheyTakeSelf) {
-  std::string text =
-      "impl S {\n  fn by_ref(&mut self, x: u8) -> F { F }\n  fn free(x: u8, s: Self) -> F { F }\n"
-      "  fn boxed<T: Fn(u8) -> u8>(self: Box<Self>) -> F { F }\n  fn lifetime<'a>(&'a self) -> F { F }\n}\n";
-  std::vector<bool> takesSelf;
-  for (const auto& fn : skippableText(text).plainFunctions) takesSelf.push_back(fn.takesSelf);
-  EXPECT_EQ(takesSelf, (std::vector<bool>{true, false, true, true}));
-}
-
 TEST(RelevantRanges, SkippingParseKeepsOffsetsAndTheRestOfTheTree) {
   std::string text = "fn plain() -> u8 { 1 }\n#[test]\nfn also() {}\nasync fn kept() -> u8 { 2 }\n";
   std::vector<std::pair<uint32_t, uint32_t>> skip;
@@ -450,9 +458,11 @@ TEST(RelevantRanges, SkippingParseKeepsOffsetsAndTheRestOfTheTree) {
     return true;
   });
   EXPECT_EQ(names, std::vector<std::string_view>{"kept"});
+  EXPECT_TRUE(tree->isPartial());
   std::string broken = "fn ok() {}\nfn broken( {}\n";
   auto fallback = SyntaxTree::parseRustSkipping(broken, {{0, 10}});
   EXPECT_TRUE(fallback->hasError());  // fell back to the full parse, whose errors are real
+  EXPECT_FALSE(fallback->isPartial());
   EXPECT_EQ(fallback->root().namedChildren().at(0).kind(), "function_item");
   EXPECT_EQ(fallback->root().namedChildren().at(0).field("name").text(), "ok");
 }

@@ -210,12 +210,37 @@ TEST(ForwardAwait, CalleeThatTiesTheWrappersBorrows) {
   EXPECT_EQ(throughSelf.findings.size(), 1u);
   EXPECT_EQ(throughSelf.fix().applicability, Applicability::Safe);
   auto elsewhere = check("async fn f(a: &str, b: &str) -> usize { other::g(a, b).await }\n", Edition::E2024);
-  EXPECT_TRUE(elsewhere.reasonHas("`f` borrows several lifetimes and `other::g`'s definition is not in this file"))
+  EXPECT_TRUE(elsewhere.reasonHas("`f` borrows several lifetimes and no definition that may be `other::g` is known"))
       << elsewhere.fix().reason;
-  auto oneOfSeveral = check(tied + "struct S;\nimpl S { async fn g(&self, a: &str, b: &str) -> usize { 0 } }\n"
-                                   "async fn f(s: &S, a: &str) -> usize { s.g(a, a).await }\n");
+  // A method call: the free `g` is not a candidate, `T::g` is.
+  std::string methods = "struct S;\nimpl S { async fn g(&self, a: &str, b: &str) -> usize { 0 } }\n"
+                        "async fn f(s: &S, a: &str) -> usize { s.g(a, a).await }\n";
+  EXPECT_EQ(check(tied + methods).fix().applicability, Applicability::Safe);
+  auto oneOfSeveral = check(tied + methods + "struct T;\nimpl T { async fn g<'s>(&'s self, a: &'s str, b: &str) -> usize { 0 } }\n");
   EXPECT_EQ(oneOfSeveral.fix().applicability, Applicability::Unsafe);
-  EXPECT_TRUE(oneOfSeveral.reasonHas("the `g` at line 1 gives `'s`")) << oneOfSeveral.fix().reason;
+  EXPECT_TRUE(oneOfSeveral.reasonHas("`g` gives `'s` to several parameters (lib.rs:6)")) << oneOfSeveral.fix().reason;
+}
+
+TEST(ForwardAwait, ADefinitionElsewhereThatTiesTheBorrowsMakesTheFixUnsafe) {
+  std::string text = "struct S;\nimpl S { async fn g(&self, a: &str) -> u8 { 0 } }\n"
+                     "async fn f(s: &S, a: &str) -> u8 { s.g(a).await }\n";
+  auto checkWith = [&](std::string_view elsewhere) {
+    auto tree = SyntaxTree::parseRust(text);
+    auto other = SyntaxTree::parseRust(elsewhere);
+    CalleeIndex index;
+    index.addParsedFile("lib.rs", *tree);
+    index.addParsedFile("other.rs", *other);
+    FileContext context{Edition::E2021, &index};
+    CheckOptions options;
+    auto findings = findRustRule("forward-await")->check({"lib.rs", text, *tree, context, options});
+    EXPECT_EQ(findings.size(), 1u);
+    return findings.empty() ? Fix{} : findings[0].fix;
+  };
+  EXPECT_EQ(checkWith("").applicability, Applicability::Safe);
+  // A method may be another type's: that one ties `'s`, and returning its future would not compile.
+  Fix fix = checkWith("struct T;\nimpl T { async fn g<'s>(&'s self, a: &'s str) -> u8 { 0 } }\n");
+  EXPECT_EQ(fix.applicability, Applicability::Unsafe);
+  EXPECT_NE(fix.reason.find("`g` gives `'s` to several parameters (other.rs:2)"), std::string::npos) << fix.reason;
 }
 
 TEST(ForwardAwait, Edition2018WritesCapturesLike2021) {
