@@ -176,6 +176,20 @@ TEST(DependencyIndex, RegistryPackagesAreCachedAndACorruptEntryIsRebuilt) {
     EXPECT_EQ(indexOnce(1, 0).laziness, Laziness::Eager) << corrupt;  // re-indexed from the new source
     EXPECT_EQ(indexOnce(0, 1).laziness, Laziness::Eager) << corrupt;  // and cached again
   }
+  std::string header;
+  std::getline(std::ifstream(cached), header);
+  std::string record = "\tlazy\tfree\tmachine\t\t\t`nap` is an `async fn` (lazy-1.0.0/src/lib.rs:1)\n";
+  for (std::string corrupt : {header + "\nnap" + record,                             // cut short
+                              header + "\nzap" + record + "nap" + record + "end 2\n"}) {  // out of name order
+    std::ofstream(cached, std::ios::binary) << corrupt;
+    EXPECT_EQ(indexOnce(1, 0).laziness, Laziness::Eager) << corrupt;
+  }
+  // Records are decoded when their name is asked for: one that does not read is unknown.
+  std::ofstream(cached, std::ios::binary) << header + "\nnap\tsleepy\tfree\tmachine\t\t\tr\nend 1\n";
+  CalleeResolution unreadable = indexOnce(0, 1);
+  EXPECT_EQ(unreadable.laziness, Laziness::Unknown);
+  EXPECT_NE(unreadable.reason.find("an entry in the dependency cache that does not read"), std::string::npos)
+      << unreadable.reason;
 }
 
 TEST(DependencyIndex, AFnOfATypeParameterResolvesLikeAMethod) {
