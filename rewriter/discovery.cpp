@@ -1,6 +1,7 @@
 #include "rewriter/discovery.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "llvm/ADT/SmallVector.h"
@@ -34,9 +35,22 @@ std::optional<std::string> runGit(llvm::ArrayRef<llvm::StringRef> args) {
   return std::move(git->out);
 }
 
+/// Whether `dir` may be in a git work tree: a `.git` in it or above it, or `GIT_DIR` set. Asking
+/// git costs a process per directory, which a tree of registry crates pays for nothing.
+bool mayBeInWorkTree(llvm::StringRef dir) {
+  if (std::getenv("GIT_DIR")) return true;
+  for (llvm::StringRef d = dir; !d.empty(); d = path::parent_path(d)) {
+    llvm::SmallString<256> git(d);
+    path::append(git, ".git");
+    if (fs::exists(git)) return true;
+  }
+  return false;
+}
+
 /// Files under `dir` that git does not ignore (tracked or untracked), or nullopt outside a work tree
 /// and for a directory git ignores as a whole: one the user names is read anyway.
 std::optional<std::vector<std::string>> gitFiles(const std::string& dir) {
+  if (!mayBeInWorkTree(dir)) return std::nullopt;
   auto listing = runGit({"-C", dir, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."});
   if (!listing) return std::nullopt;
   if (listing->empty() && runGit({"-C", dir, "check-ignore", "-q", "."})) {
@@ -100,6 +114,7 @@ Discovered discoverSources(const std::vector<std::string>& paths) {
     path::remove_dots(absolute, /*remove_dot_dot=*/true);
     std::string full(absolute);
     if (fs::is_directory(full)) {
+      out.directories.push_back(full);
       auto files = gitFiles(full);
       for (auto& file : files ? *files : walkFiles(full))
         if (languageOf(file)) unique.insert(file);
@@ -112,6 +127,18 @@ Discovered discoverSources(const std::vector<std::string>& paths) {
     }
   }
   out.files.assign(unique.begin(), unique.end());
+  return out;
+}
+
+std::optional<std::vector<std::string>> Discovered::filesUnder(const std::string& dir) const {
+  auto contains = [&](llvm::StringRef outer, llvm::StringRef inner) {
+    return inner.startswith(outer) && (inner.size() == outer.size() || path::is_separator(inner[outer.size()]));
+  };
+  if (std::none_of(directories.begin(), directories.end(), [&](const std::string& d) { return contains(d, dir); }))
+    return std::nullopt;
+  std::vector<std::string> out;
+  for (const std::string& file : files)
+    if (contains(dir, file)) out.push_back(file);
   return out;
 }
 

@@ -21,6 +21,11 @@ bool isCppHeader(std::string_view path);
 struct Discovered {
   std::vector<std::string> files;  // sources to process, absolute, sorted, unique
   std::vector<std::pair<std::string, std::string>> skipped;  // path, reason
+  std::vector<std::string> directories;  // the directories walked, absolute
+
+  /// The files found under `dir` when a directory walked contains it (then walking `dir` would
+  /// find them again); nullopt otherwise.
+  std::optional<std::vector<std::string>> filesUnder(const std::string& dir) const;
 };
 
 /// Files named explicitly are taken whatever their place (unless their language is unknown);

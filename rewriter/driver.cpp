@@ -19,6 +19,9 @@
 namespace corofix {
 namespace {
 
+/// `cargo metadata` runs at once, at most: each takes a fraction of a second, mostly waiting.
+constexpr unsigned kGraphThreads = 4;
+
 /// One pass's findings, placed and filtered by configuration and suppression comments.
 std::vector<ReportedFinding> runRules(const FileResult& result, std::string_view text, const SyntaxTree& tree,
                                       const FileContext& context, const Config& config,
@@ -172,6 +175,9 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
   // The callee index spans each project root: the files processed and the rest of the project;
   // a Cargo project's dependencies are indexed alongside.
   llvm::ThreadPool pool(llvm::hardware_concurrency(options.jobs));
+  // Finding a root's dependency graph mostly waits on `cargo metadata`: on threads of its own, so
+  // that the pool's keep parsing meanwhile.
+  llvm::ThreadPool graphs(llvm::hardware_concurrency(kGraphThreads));
   std::map<std::string, CalleeIndex> indexes;
   std::map<std::string, CrateIndexes> dependencies;
   PackageIndexes packages(options.dependencies);
@@ -188,7 +194,7 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
       if (!processed.count(file) && languageOf(file) == Language::Rust) indexOnly.emplace_back(file, index);
     if (!isCargoProject(w.root)) continue;
     // Roots run `cargo metadata` side by side; map nodes stay put while others are added.
-    pool.async([&root = w.root, index, crates = &dependencies[w.root], &packages, &pool] {
+    graphs.async([&root = w.root, index, crates = &dependencies[w.root], &packages, &pool] {
       *crates = indexDependencies(root, *index, packages, pool);
     });
   }
@@ -213,6 +219,7 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
       if (source) indexRustSource(displayPath(file), source->text(), *index);
     });
   }
+  graphs.wait();  // then every dependency's indexing is queued on the pool
   pool.wait();
   if (!dependencies.empty())
     spdlog::info("{} dependency packages indexed, {} read from the cache", packages.counts.indexed.load(),

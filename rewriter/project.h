@@ -132,9 +132,9 @@ class CalleeIndex {
 CalleeResolution resolveAmong(const std::vector<const CalleeIndex*>& indexes, const CalleeQuery& query,
                               std::string_view scope);
 
-/// Parses what the rules may look at in `text` (nothing for a file without `async`/`await`) and
-/// adds its fns to `index`: one indexing for the workspace's files and the dependencies'. Returns
-/// the tree, or null when the file was only lexed.
+/// Parses what the rules may look at in `text` (nothing for a file no rule can match in: see
+/// SkippableText) and adds its fns to `index`: one indexing for the workspace's files and the
+/// dependencies'. Returns the tree, or null when the file was only lexed.
 std::unique_ptr<SyntaxTree> indexRustSource(std::string_view path, std::string_view text, CalleeIndex& index);
 
 /// The other crates a project's code may name, as indexed from its Cargo dependencies.

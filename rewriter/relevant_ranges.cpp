@@ -116,26 +116,28 @@ class Scanner {
 
   bool run(SkippableText& out) {
     if (!matchBrackets()) return false;
-    for (size_t i = 0; i < t_.size() && !out.mustParse; ++i) out.mustParse = isWord(i, "async") || isWord(i, "await");
     std::vector<std::pair<size_t, size_t>> fns;  // first and last token of each fn, in order
     size_t externBlockEnd = 0;  // the `}` of the `extern "C" { .. }` block being scanned
     for (size_t i = 0; i < t_.size(); ++i) {
       if (size_t open = externBlockOpen(i); open != kNone) externBlockEnd = match_[open];
+      out.mustParse |= isWord(i, "await") || (isWord(i, "async") && !startsASignature(i));
       if (!isWord(i, "fn") || i + 1 >= t_.size() || t_[i + 1].kind != Kind::Identifier) continue;
       size_t body = signatureEnd(i);
       if (body == kNone) continue;
       if (isPunct(body, ';')) {
         // A foreign fn returns a C value, never a future: only trait fns are worth indexing.
-        if (i > externBlockEnd) out.declarations.push_back(shape(itemStart(i), i, body, body));
+        if (i > externBlockEnd) out.otherFunctions.push_back(shape(itemStart(i), i, body, body));
         continue;
       }
       size_t start = itemStart(i), close = match_[body];
       if (isPlain(start, close, i)) {
         out.plainFunctions.push_back(shape(start, i, body, close));
         out.ranges.push_back({gapBegin(start), t_[close].end});
+      } else if (noRuleReads(body, close, isAsyncFn(start, i))) {
+        out.otherFunctions.push_back(shape(start, i, body, close));
+        addInside(body, close, out.ranges);
       } else {
         out.mustParse = true;
-        if (noRuleReads(body, close, isAsyncFn(start, i))) addInside(body, close, out.ranges);
       }
       fns.emplace_back(start, close);
       i = close;  // outermost only: a kept fn's nested items stay parsed with it
@@ -178,6 +180,13 @@ class Scanner {
     for (size_t i = first; i <= last; ++i)
       if (isWord(i, "async") || isWord(i, "await") || (isWord(i, "fn") && i != fn)) return false;
     return true;
+  }
+
+  /// The `async` at token `i` begins a fn's signature (`async fn`, `async unsafe extern "C" fn`),
+  /// not a block or closure.
+  bool startsASignature(size_t i) const {
+    for (++i; i < t_.size() && (isWord(i, "unsafe") || isWord(i, "extern") || t_[i].kind == Kind::Literal);) ++i;
+    return i < t_.size() && isWord(i, "fn");
   }
 
   bool isAsyncFn(size_t start, size_t fn) const {
@@ -264,11 +273,12 @@ class Scanner {
 
   /// The fn from token `start` to `close`, whose signature ends at token `signatureEnd` (the body's
   /// `{` or the declaration's `;`).
-  PlainFunction shape(size_t start, size_t fn, size_t signatureEnd, size_t close) const {
-    PlainFunction out;
+  LexedFunction shape(size_t start, size_t fn, size_t signatureEnd, size_t close) const {
+    LexedFunction out;
     out.item = {t_[start].begin, t_[close].end};
     out.name = {t_[fn + 1].begin, t_[fn + 1].end};
     out.signature = {t_[start].begin, signatureEnd == close ? t_[close].end : t_[signatureEnd].begin};
+    out.isAsync = isAsyncFn(start, fn);
     out.returnType = returnType(fn, signatureEnd);
     out.bodyIsOneExpression = signatureEnd != close;
     for (size_t i = signatureEnd + 1; i < close && out.bodyIsOneExpression; ++i) {

@@ -9,21 +9,23 @@
 
 namespace corofix {
 
-/// A fn item the lexer delimited, with what the callee index needs without parsing it.
-struct PlainFunction {
+/// A fn item the lexer delimited, with what the callee index needs without parsing the file.
+struct LexedFunction {
   TextRange item;         // attributes and modifiers included
   TextRange signature;    // the item up to its body's `{`; a declaration whole
   TextRange name;
   TextRange returnType;   // the type after `->`; empty when there is none
   /// The body holds no statement, only an expression: it may just build or forward a value.
   bool bodyIsOneExpression = false;
+  bool isAsync = false;
 };
 
 struct SkippableText {
   /// False when the lexer gave up: nothing is skippable and the lists below are empty.
   bool lexed = false;
-  /// The file holds an `async` or `await` keyword, or a fn that is not plain (one with nested
-  /// fns): the rules and the index need it parsed. Otherwise the lists below index it.
+  /// Some fn holds code a rule may match, or a fn nests fns (the index reads those from the
+  /// parse), or an `async` or `await` lies outside fns: the file is parsed, without `ranges`.
+  /// Otherwise no rule can match in it, and the lists below index it.
   bool mustParse = false;
   /// Sorted, disjoint byte ranges no rule reads: each plain fn with the comments just before it
   /// (its docs, often the bulk of a library), the inside of each other fn body no rule reads (its
@@ -32,9 +34,10 @@ struct SkippableText {
   /// before it, stay: fixes keep and move them).
   std::vector<TextRange> ranges;
   /// The plain fns, for the callee index: the parse skips them.
-  std::vector<PlainFunction> plainFunctions;
-  /// The fns without a body (`fn read(&mut self) -> R;` in a trait), for a file that is not parsed.
-  std::vector<PlainFunction> declarations;
+  std::vector<LexedFunction> plainFunctions;
+  /// The other fns of a file no rule can match in, for the callee index: those with a body no
+  /// rule reads, and those without a body (`fn read(&mut self) -> R;` in a trait).
+  std::vector<LexedFunction> otherFunctions;
 };
 
 /// A plain fn is one without an `async` or `await` keyword (outermost fns only). Nothing

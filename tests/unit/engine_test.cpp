@@ -376,10 +376,32 @@ TEST(RelevantRanges, PlainFnsAreThoseWithoutAsyncAwaitOrNestedFns) {
   EXPECT_TRUE(skippable.mustParse);
 }
 
-TEST(RelevantRanges, AFileIsParsedOnlyForAnAsyncKeywordOrANestedFn) {
-  EXPECT_FALSE(skippableText("// async\nfn f() -> &'static str { \"await\" }\n").mustParse);
-  EXPECT_TRUE(skippableText("trait T { async fn f(&self); }\n").mustParse);
-  EXPECT_TRUE(skippableText("fn f() { impl S { fn g(&self) {} } }\n").mustParse);
+TEST(RelevantRanges, AFileIsParsedOnlyWhenARuleMayMatchInIt) {
+  auto mustParse = [](std::string_view text) { return skippableText(text).mustParse; };
+  EXPECT_FALSE(mustParse("// async\nfn f() -> &'static str { \"await\" }\n"));
+  EXPECT_FALSE(mustParse("trait T { async fn f(&self); }\n"));
+  EXPECT_FALSE(mustParse("pub async unsafe fn f(a: u8) -> u8 { let b = g(a).await; b }\n"));
+  EXPECT_TRUE(mustParse("async fn f(a: u8) -> u8 { g(a).await }\n"));
+  EXPECT_TRUE(mustParse("fn f() { impl S { fn g(&self) {} } }\n"));
+  EXPECT_TRUE(mustParse("spawn!(async { 1 });\n"));
+}
+
+TEST(CalleeIndex, AFileNoRuleCanMatchInIsIndexedFromItsFnsAlone) {
+  std::string text =
+      "use std::future::Future;\n"
+      "trait Io { async fn read(&mut self) -> u8; fn write(&mut self) -> W; }\n"
+      "impl S {\n  pub async fn fetch<'s>(&'s self, k: &'s str) -> u8 { let v = g(k).await; v }\n"
+      "  fn len(&self) -> usize { 0 }\n  fn make(&self) -> Ready { Ready { v: 1 } }\n}\n";
+  CalleeIndex index;
+  EXPECT_EQ(indexRustSource("lib.rs", text, index), nullptr);
+  EXPECT_EQ(index.resolve({"read", true}).laziness, Laziness::Lazy);
+  EXPECT_EQ(index.resolve({"write", true}).laziness, Laziness::Eager);
+  CalleeResolution fetch = index.resolve({"fetch", true});
+  EXPECT_EQ(fetch.laziness, Laziness::Lazy);
+  EXPECT_EQ(fetch.reason, "`fetch` is an `async fn` (lib.rs:4)");
+  EXPECT_EQ(fetch.ties, "`fetch` gives `'s` to several parameters (lib.rs:4)");
+  EXPECT_EQ(index.resolve({"make", true}).laziness, Laziness::Lazy);
+  EXPECT_TRUE(index.candidates("len").empty());  // returns no future
 }
 
 TEST(RelevantRanges, GivesUpOnWhatItCannotTokenize) {
@@ -441,7 +463,7 @@ TEST(RelevantRanges, ForeignFnsAreNotTakenForTraitDeclarations) {
       "pub trait Io { fn flush(&mut self) -> Flush; }\n"
       "extern \"C\" fn callback() -> Sent { Sent }\n";
   std::vector<std::string> declared;
-  for (const auto& fn : skippableText(text).declarations) declared.push_back(text.substr(fn.name.begin, fn.name.end - fn.name.begin));
+  for (const auto& fn : skippableText(text).otherFunctions) declared.push_back(text.substr(fn.name.begin, fn.name.end - fn.name.begin));
   EXPECT_EQ(declared, std::vector<std::string>{"flush"});
 }
 
