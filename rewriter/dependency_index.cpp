@@ -1,5 +1,6 @@
 #include "rewriter/dependency_index.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <map>
 
@@ -281,12 +282,30 @@ std::multimap<std::string, std::string> namesUsedByMembers(const json::Object& m
   return out;
 }
 
+/// The files whose change may change cargo's answer for the project at `root` whatever its
+/// members: its manifest and lock file, and cargo's configuration (in the root and each directory
+/// above it, and in CARGO_HOME).
+std::vector<std::string> projectInputs(const std::string& root) {
+  std::vector<std::string> inputs{root + "/Cargo.toml", root + "/Cargo.lock"};
+  std::vector<std::string> configDirs;
+  for (llvm::StringRef dir = root; !dir.empty(); dir = llvm::sys::path::parent_path(dir)) {
+    configDirs.push_back(dir.str() + "/.cargo");
+    if (dir == llvm::sys::path::root_path(dir)) break;
+  }
+  llvm::SmallString<256> home;
+  if (const char* cargoHome = std::getenv("CARGO_HOME"); cargoHome && *cargoHome) configDirs.push_back(cargoHome);
+  else if (llvm::sys::path::home_directory(home)) configDirs.push_back(std::string(home) + "/.cargo");
+  for (const std::string& dir : configDirs)
+    for (const char* config : {"/config.toml", "/config"}) inputs.push_back(dir + config);
+  return inputs;
+}
+
 /// The graph `cargo metadata` printed for the project at `root`.
 DependencyGraph graphOf(const std::string& root, const json::Object& metadata) {
   DependencyGraph graph;
   graph.usedNames = namesUsedByMembers(metadata);
   const json::Array* members = metadata.getArray("workspace_members");
-  graph.inputs = {root + "/Cargo.toml", root + "/Cargo.lock"};
+  graph.inputs = projectInputs(root);
   for (const json::Value& value : arrayOrEmpty(metadata.getArray("packages"))) {
     const json::Object* p = value.getAsObject();
     std::optional<DependencyPackage> package = p ? packageOf(*p) : std::nullopt;
@@ -298,17 +317,6 @@ DependencyGraph graphOf(const std::string& root, const json::Object& metadata) {
     else
       graph.packages.push_back(std::move(*package));
   }
-  // Cargo's configuration: in the root and each directory above it, and in CARGO_HOME.
-  std::vector<std::string> configDirs;
-  for (llvm::StringRef dir = root; !dir.empty(); dir = llvm::sys::path::parent_path(dir)) {
-    configDirs.push_back(dir.str() + "/.cargo");
-    if (dir == llvm::sys::path::root_path(dir)) break;
-  }
-  llvm::SmallString<256> home;
-  if (const char* cargoHome = std::getenv("CARGO_HOME"); cargoHome && *cargoHome) configDirs.push_back(cargoHome);
-  else if (llvm::sys::path::home_directory(home)) configDirs.push_back(std::string(home) + "/.cargo");
-  for (const std::string& dir : configDirs)
-    for (const char* config : {"/config.toml", "/config"}) graph.inputs.push_back(dir + config);
   return graph;
 }
 
@@ -326,6 +334,10 @@ std::string stamp(const std::string& file) {
 // stamp), and only with a lock file: without one, cargo resolves afresh from the registry.
 //   input <path> <stamp> | member <crate> | used <package id> <name>
 //   package <id> <name> <version> <crate> <source dir> <package dir> <0|1>
+// So is cargo's failing, for kFailureKept: it takes a fraction of a second and often the network
+// each time, and asking again is only worth it once something may have changed. A failure makes
+// results more conservative, never less.
+//   failed <error> <seconds since the epoch>
 
 std::string graphCacheFile(const std::string& cacheDir, const std::string& root) {
   llvm::MD5 hash;
@@ -336,12 +348,20 @@ std::string graphCacheFile(const std::string& cacheDir, const std::string& root)
 }
 
 /// Bumped whenever what is asked of cargo, or how the answer is stored, changes.
-constexpr int64_t kGraphFormat = 2;
+constexpr int64_t kGraphFormat = 3;
+constexpr std::chrono::minutes kFailureKept{10};
+
+int64_t secondsNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 std::string graphHeader(const std::string& root) { return "coro-fix-graph " + std::to_string(kGraphFormat) + " " + root; }
 
-std::optional<DependencyGraph> loadGraph(const std::string& path, const std::string& root) {
+/// The cached graph while its inputs are unchanged; nullopt otherwise, with `failure` set when what
+/// is cached is cargo's recent failure.
+std::optional<DependencyGraph> loadGraph(const std::string& path, const std::string& root, std::string& failure) {
   DependencyGraph graph;
+  std::string failed;
   bool current = readRecords(path, graphHeader(root), [&](llvm::ArrayRef<llvm::StringRef> f) {
     std::vector<std::string> field;
     for (llvm::StringRef x : f.drop_front()) field.push_back(unescaped(x));
@@ -353,25 +373,42 @@ std::optional<DependencyGraph> loadGraph(const std::string& path, const std::str
     else if (f[0] == "used" && field.size() == 2) graph.usedNames.emplace(field[0], field[1]);
     else if (f[0] == "package" && field.size() == 7)
       graph.packages.push_back({field[0], field[1], field[2], field[3], field[4], field[5], field[6] == "1"});
+    else if (f[0] == "failed" && field.size() == 2) failed = field[0];
     else return false;
-    return true;
+    // An older failure is asked about again.
+    int64_t at = 0;
+    return f[0] != "failed" || (!llvm::StringRef(field[1]).getAsInteger(10, at) &&
+                                secondsNow() - at < std::chrono::seconds(kFailureKept).count());
   });
   if (!current) return std::nullopt;
+  if (!failed.empty()) {
+    failure = failed;
+    return std::nullopt;
+  }
   return graph;
+}
+
+/// Caches `records` about the project at `root` (a graph, or cargo's failure) with its inputs'
+/// stamps; nothing without a lock file.
+void saveGraphRecords(const std::string& path, const std::string& root, const std::vector<std::string>& inputs,
+                      std::vector<std::vector<std::string>> records) {
+  std::vector<std::vector<std::string>> stamped;
+  for (const std::string& input : inputs) {
+    std::string digest = stamp(input);
+    if (input == root + "/Cargo.lock" && digest == "absent") return;
+    stamped.push_back({"input", input, digest});
+  }
+  stamped.insert(stamped.end(), std::make_move_iterator(records.begin()), std::make_move_iterator(records.end()));
+  writeRecords(path, graphHeader(root), stamped);
 }
 
 void saveGraph(const std::string& path, const std::string& root, const DependencyGraph& graph) {
   std::vector<std::vector<std::string>> records;
-  for (const std::string& input : graph.inputs) {
-    std::string stamped = stamp(input);
-    if (input == root + "/Cargo.lock" && stamped == "absent") return;
-    records.push_back({"input", input, stamped});
-  }
   for (const std::string& member : graph.memberCrates) records.push_back({"member", member});
   for (const auto& [id, name] : graph.usedNames) records.push_back({"used", id, name});
   for (const DependencyPackage& p : graph.packages)
     records.push_back({"package", p.id, p.name, p.version, p.crateName, p.sourceDir, p.packageDir, p.immutable ? "1" : "0"});
-  writeRecords(path, graphHeader(root), records);
+  saveGraphRecords(path, root, graph.inputs, std::move(records));
 }
 
 }  // namespace
@@ -379,11 +416,17 @@ void saveGraph(const std::string& path, const std::string& root, const Dependenc
 std::optional<DependencyGraph> dependencyGraph(const std::string& root, const DependencyOptions& options,
                                                std::string& error) {
   std::string cached = graphCacheFile(dependencyCacheDir(options), root);
-  if (std::optional<DependencyGraph> graph = loadGraph(cached, root)) return graph;
+  if (std::optional<DependencyGraph> graph = loadGraph(cached, root, error)) return graph;
+  if (!error.empty()) {
+    error += " (a few minutes ago: asked again after " + std::to_string(kFailureKept.count()) +
+             " minutes, or once the manifest, lock file or cargo's configuration changes)";
+    return std::nullopt;
+  }
   std::optional<json::Value> metadata = cargoMetadata(root, options.offline, error);
   const json::Object* object = metadata ? metadata->getAsObject() : nullptr;
   if (!object || !object->getArray("packages")) {
     if (error.empty()) error = "`cargo metadata` listed no packages";
+    saveGraphRecords(cached, root, projectInputs(root), {{"failed", error, std::to_string(secondsNow())}});
     return std::nullopt;
   }
   DependencyGraph graph = graphOf(root, *object);

@@ -131,6 +131,24 @@ TEST(DependencyIndex, CargoMetadataFailingIsTheReason) {
       << connect.reason;
 }
 
+TEST(DependencyIndex, CargoFailingIsCachedUntilAnInputChanges) {
+  TempTree tree, cache;
+  const std::string& root = tree.root();
+  tree.write("Cargo.toml", "[package]\nname = \"broken\"\nversion = \"0.1.0\"\n\n[dependencies]\nnetlib = 7\n");
+  tree.write("Cargo.lock", "version = 3\n");
+  tree.write("src/lib.rs", "");
+  auto unavailable = [&] { return Indexed(root, "", DependencyOptions{true, cache.root()}).dependencies.unavailable; };
+  EXPECT_EQ(unavailable().rfind("`cargo metadata` failed: error", 0), 0u);
+  std::string path = std::getenv("PATH");
+  setenv("PATH", "/nonexistent", 1);  // cargo cannot run again: what follows is the cache's
+  std::string cached = unavailable();
+  EXPECT_EQ(cached.rfind("`cargo metadata` failed: error", 0), 0u) << cached;
+  EXPECT_NE(cached.find("asked again after 10 minutes"), std::string::npos) << cached;
+  tree.write("Cargo.toml", "[package]\nname = \"broken\"\nversion = \"0.1.1\"\n");
+  EXPECT_EQ(unavailable(), "`cargo` is not on PATH");
+  setenv("PATH", path.c_str(), 1);
+}
+
 TEST(DependencyIndex, PathDependenciesAreIndexedAgainEachRun) {
   TempTree tree, cache;
   std::string app = cargoProject(tree);
