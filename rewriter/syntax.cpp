@@ -173,7 +173,7 @@ std::unique_ptr<SyntaxTree> SyntaxTree::parseRust(std::string_view text) {
 
 std::unique_ptr<SyntaxTree> SyntaxTree::parseRustSkipping(std::string_view text,
                                                          const std::vector<std::pair<uint32_t, uint32_t>>& skip) {
-  if (skip.empty()) { if (getenv("CF_STATS")) fprintf(stderr, "FULL %zu\n", text.size()); return parseRust(text); }
+  if (skip.empty()) return parseRust(text);
   auto point = [&, row = 0u, lineStart = 0u, scanned = 0u](uint32_t offset) mutable {
     for (; scanned < offset; ++scanned)  // offsets arrive in increasing order
       if (text[scanned] == '\n') {
@@ -194,8 +194,7 @@ std::unique_ptr<SyntaxTree> SyntaxTree::parseRustSkipping(std::string_view text,
   TSTree* tree = parse(text, included);
   if (!tree) return parseRust(text);
   std::unique_ptr<SyntaxTree> result(new SyntaxTree(tree, text));
-  if (result->hasError()) { if (getenv("CF_STATS")) fprintf(stderr, "FALLBACK %zu\n", text.size()); return parseRust(text); }
-  if (getenv("CF_STATS")) { size_t inc = 0; for (auto& r : included) inc += r.end_byte - r.start_byte; fprintf(stderr, "PARSED %zu %zu\n", text.size(), inc); }
+  if (result->hasError()) return parseRust(text);
   result->skipped_ = skip;
   return result;
 }
