@@ -120,10 +120,7 @@ int printSyntax() {
   std::string reason;
   auto source = SourceFile::load(dumpSyntax, reason);
   if (!source) return usageError(dumpSyntax + ": " + reason);
-  auto tree = SyntaxTree::parseRust(source->text());
-  char* sexp = ts_node_string(tree->root().raw());
-  llvm::outs() << sexp << "\n";
-  free(sexp);
+  llvm::outs() << SyntaxTree::sexpOf(source->text()) << "\n";
   return kClean;
 }
 

@@ -303,8 +303,7 @@ std::string reindent(std::string_view snippet, std::string_view from, std::strin
 std::vector<Node> commentsIn(Node root, uint32_t begin, uint32_t end) {
   std::vector<Node> out;
   // Start from the smallest node spanning the range, so the cost follows the range, not the file.
-  Node smallest = root.tree()->nodeFor(ts_node_descendant_for_byte_range(root.raw(), begin, end));
-  if (smallest && smallest.begin() <= begin && end <= smallest.end()) root = smallest;
+  root = root.tree()->smallestSpanning(root, begin, end);
   walk(root, [&](Node n) {
     if (n.end() <= begin || n.begin() >= end) return false;
     if (n.isComment()) {

@@ -54,7 +54,10 @@ Node firstChild(const Node& parent, Accept&& accept) {
 }
 }  // namespace
 
-TSNode Node::raw() const { return isNull() ? TSNode{} : tree_->flat()[index_].node; }
+bool Node::has(Flag flag) const { return !isNull() && (tree_->flat()[index_].flags & flag); }
+uint32_t Node::begin() const { return isNull() ? 0 : tree_->flat()[index_].begin; }
+uint32_t Node::end() const { return isNull() ? 0 : tree_->flat()[index_].end; }
+uint32_t Node::line() const { return isNull() ? 0 : tree_->flat()[index_].row; }
 std::string_view Node::source() const { return isNull() ? std::string_view() : tree_->text(); }
 Node Node::at(uint32_t index) const { return index == SyntaxTree::kNone ? Node() : Node(tree_, index); }
 
@@ -62,7 +65,7 @@ std::string_view Node::kind() const {
   if (isNull()) return {};
   TSSymbol symbol = tree_->flat()[index_].symbol;
   const auto& names = symbolNames();
-  return symbol < names.size() ? names[symbol] : std::string_view(ts_node_type(raw()));
+  return symbol < names.size() ? names[symbol] : std::string_view("ERROR");  // ts_builtin_sym_error
 }
 
 bool Node::isComment() const {
@@ -108,8 +111,23 @@ std::string_view Node::fieldName() const {
   return name ? name : "";
 }
 
-uint32_t Node::childCount() const { return isNull() ? 0 : ts_node_child_count(raw()); }
-uint32_t Node::namedChildCount() const { return isNull() ? 0 : ts_node_named_child_count(raw()); }
+uint32_t Node::childCount() const {
+  uint32_t count = 0;
+  forEachChild(*this, [&](Node) {
+    ++count;
+    return true;
+  });
+  return count;
+}
+
+uint32_t Node::namedChildCount() const {
+  uint32_t count = 0;
+  forEachChild(*this, [&](Node c) {
+    count += c.isNamed();
+    return true;
+  });
+  return count;
+}
 
 Node Node::child(uint32_t i) const {
   return firstChild(*this, [&](Node) { return i-- == 0; });
@@ -171,6 +189,15 @@ std::unique_ptr<SyntaxTree> SyntaxTree::parseRust(std::string_view text) {
   return std::unique_ptr<SyntaxTree>(new SyntaxTree(parse(text, {}), text));
 }
 
+std::string SyntaxTree::sexpOf(std::string_view text) {
+  TSTree* tree = parse(text, {});
+  char* sexp = ts_node_string(ts_tree_root_node(tree));
+  std::string out(sexp);
+  free(sexp);
+  ts_tree_delete(tree);
+  return out;
+}
+
 std::unique_ptr<SyntaxTree> SyntaxTree::parseRustSkipping(std::string_view text,
                                                          const std::vector<std::pair<uint32_t, uint32_t>>& skip) {
   if (skip.empty()) return parseRust(text);
@@ -204,8 +231,10 @@ bool SyntaxTree::skipsInside(Node node) const {
   return after != skipped_.end() && after->second <= node.end();
 }
 
-SyntaxTree::SyntaxTree(TSTree* tree, std::string_view text) : tree_(tree), text_(text) {
-  TSTreeCursor cursor = ts_tree_cursor_new(ts_tree_root_node(tree_));
+SyntaxTree::SyntaxTree(TSTree* tree, std::string_view text) : text_(text) {
+  TSNode root = ts_tree_root_node(tree);
+  flat_.reserve(ts_node_descendant_count(root));
+  TSTreeCursor cursor = ts_tree_cursor_new(root);
   // The innermost open ancestors, and the last child seen under each.
   std::vector<std::pair<uint32_t, uint32_t>> open;
   for (;;) {
@@ -213,7 +242,10 @@ SyntaxTree::SyntaxTree(TSTree* tree, std::string_view text) : tree_(tree), text_
     uint32_t index = static_cast<uint32_t>(flat_.size());
     uint32_t parent = open.empty() ? kNone : open.back().first;
     uint32_t prev = open.empty() ? kNone : std::exchange(open.back().second, index);
-    flat_.push_back({current, parent, prev, index + 1, ts_node_symbol(current), ts_tree_cursor_current_field_id(&cursor)});
+    uint8_t flags = (ts_node_is_named(current) ? Node::kNamed : 0) | (ts_node_has_error(current) ? Node::kHasError : 0) |
+                    (ts_node_is_error(current) || ts_node_is_missing(current) ? Node::kErrorOrMissing : 0);
+    flat_.push_back({ts_node_start_byte(current), ts_node_end_byte(current), ts_node_start_point(current).row, parent,
+                     prev, index + 1, ts_node_symbol(current), ts_tree_cursor_current_field_id(&cursor), flags});
     if (ts_tree_cursor_goto_first_child(&cursor)) {
       open.emplace_back(index, kNone);
       continue;
@@ -221,6 +253,7 @@ SyntaxTree::SyntaxTree(TSTree* tree, std::string_view text) : tree_(tree), text_
     while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
       if (!ts_tree_cursor_goto_parent(&cursor)) {
         ts_tree_cursor_delete(&cursor);
+        ts_tree_delete(tree);
         return;
       }
       flat_[open.back().first].subtreeEnd = static_cast<uint32_t>(flat_.size());
@@ -229,17 +262,12 @@ SyntaxTree::SyntaxTree(TSTree* tree, std::string_view text) : tree_(tree), text_
   }
 }
 
-SyntaxTree::~SyntaxTree() { ts_tree_delete(tree_); }
-
-Node SyntaxTree::nodeFor(TSNode node) const {
-  if (ts_node_is_null(node)) return {};
-  // Pre-order lists nodes by start offset; nodes that start together are an ancestor chain.
-  uint32_t start = ts_node_start_byte(node);
-  auto it = std::lower_bound(flat_.begin(), flat_.end(), start,
-                             [](const FlatNode& n, uint32_t offset) { return ts_node_start_byte(n.node) < offset; });
-  for (; it != flat_.end() && ts_node_start_byte(it->node) == start; ++it)
-    if (ts_node_eq(it->node, node)) return Node(this, static_cast<uint32_t>(it - flat_.begin()));
-  return {};
+Node SyntaxTree::smallestSpanning(Node within, uint32_t begin, uint32_t end) const {
+  for (Node inner = within; inner;) {
+    within = inner;
+    inner = firstChild(within, [&](Node c) { return c.begin() <= begin && end <= c.end(); });
+  }
+  return within;
 }
 
 std::vector<std::pair<uint32_t, uint32_t>> SyntaxTree::errorRanges() const {

@@ -1,10 +1,11 @@
 // A thin, copyable view over tree-sitter's Rust syntax tree. One parse per file is shared by
 // every rule; nodes borrow the tree and the text, so they must not outlive the SyntaxTree.
 //
-// The tree is flattened once, in pre-order, with each node's parent, previous sibling, subtree end,
-// symbol and field. Rules navigate constantly (parents, siblings, fields, kinds), and tree-sitter
-// answers parent and previous-sibling queries by descending from the root again: the flat array
-// answers all of them in constant time.
+// The tree is flattened once, in pre-order, with each node's offsets, parent, previous sibling,
+// subtree end, symbol and field. Rules navigate constantly (parents, siblings, fields, kinds), and
+// tree-sitter answers parent and previous-sibling queries by descending from the root again: the
+// flat array answers all of them in constant time. tree-sitter's own tree is freed once flattened:
+// a run holds the trees of every file it checks.
 #pragma once
 #include <tree_sitter/api.h>
 
@@ -28,15 +29,15 @@ class Node {
   // A null node (a missing optional field) reads as empty rather than crashing.
   std::string_view kind() const;
   bool is(std::string_view kind) const { return this->kind() == kind; }
-  bool isNamed() const { return !isNull() && ts_node_is_named(raw()); }
-  bool hasError() const { return !isNull() && ts_node_has_error(raw()); }
-  bool isErrorOrMissing() const { return !isNull() && (ts_node_is_error(raw()) || ts_node_is_missing(raw())); }
+  bool isNamed() const { return has(kNamed); }
+  bool hasError() const { return has(kHasError); }
+  bool isErrorOrMissing() const { return has(kErrorOrMissing); }
   bool isComment() const;
-  uint32_t begin() const { return isNull() ? 0 : ts_node_start_byte(raw()); }
-  uint32_t end() const { return isNull() ? 0 : ts_node_end_byte(raw()); }
+  uint32_t begin() const;
+  uint32_t end() const;
   std::string_view text() const;
   /// 0-based line of the node's first byte.
-  uint32_t line() const { return isNull() ? 0 : ts_node_start_point(raw()).row; }
+  uint32_t line() const;
 
   Node parent() const;
   Node field(std::string_view name) const;
@@ -58,13 +59,15 @@ class Node {
   std::vector<Node> fieldChildren(std::string_view name) const;
 
   friend bool operator==(const Node& a, const Node& b) { return a.tree_ == b.tree_ && a.index_ == b.index_; }
-  TSNode raw() const;
   std::string_view source() const;
   const SyntaxTree* tree() const { return tree_; }
   /// Position in the tree's pre-order: unique per node, and ancestors come first.
   uint32_t index() const { return index_; }
 
  private:
+  friend class SyntaxTree;
+  enum Flag : uint8_t { kNamed = 1, kHasError = 2, kErrorOrMissing = 4 };
+  bool has(Flag flag) const;
   Node at(uint32_t index) const;
   const SyntaxTree* tree_ = nullptr;
   uint32_t index_ = 0;
@@ -78,7 +81,6 @@ class SyntaxTree {
   /// nodes keep their offsets in `text`. Falls back to a full parse if the result has errors.
   static std::unique_ptr<SyntaxTree> parseRustSkipping(std::string_view text,
                                                        const std::vector<std::pair<uint32_t, uint32_t>>& skip);
-  ~SyntaxTree();
   SyntaxTree(const SyntaxTree&) = delete;
   SyntaxTree& operator=(const SyntaxTree&) = delete;
 
@@ -92,26 +94,28 @@ class SyntaxTree {
   bool skipsInside(Node node) const;
   /// Byte ranges of ERROR and MISSING nodes, so edits near them can be refused.
   std::vector<std::pair<uint32_t, uint32_t>> errorRanges() const;
-  /// The node of this tree that `node` (from tree-sitter's own API) is.
-  Node nodeFor(TSNode node) const;
-  /// tree-sitter's own tree, for its API (e.g. printing).
-  const TSTree* raw() const { return tree_; }
+  /// The smallest node under `within` that spans [begin, end), or `within`.
+  Node smallestSpanning(Node within, uint32_t begin, uint32_t end) const;
+  /// tree-sitter's S-expression for `text`, as `--dump-syntax` prints it.
+  static std::string sexpOf(std::string_view text);
 
   static constexpr uint32_t kNone = UINT32_MAX;
   struct FlatNode {
-    TSNode node;
+    uint32_t begin, end;   // byte offsets
+    uint32_t row;          // 0-based line of `begin`
     uint32_t parent;       // kNone for the root
     uint32_t prevSibling;  // kNone for a first child
     uint32_t subtreeEnd;   // the index just past this node's subtree
     TSSymbol symbol;
     TSFieldId field;       // 0: no field
+    uint8_t flags;         // Node::Flag
   };
   /// Every node in pre-order.
   const std::vector<FlatNode>& flat() const { return flat_; }
 
  private:
+  /// Flattens `tree`, then deletes it.
   SyntaxTree(TSTree* tree, std::string_view text);
-  TSTree* tree_;
   std::string_view text_;
   std::vector<FlatNode> flat_;
   std::vector<std::pair<uint32_t, uint32_t>> skipped_;  // sorted, disjoint
