@@ -286,12 +286,11 @@ std::string textOf(std::string_view text, TextRange range) {
 /// A fn the lexer delimited and the parser skips, or that lies in a file not parsed. Most return no
 /// future, so are never the callee; one that may is parsed on its own, without its body unless
 /// that may just build or forward a future, and indexed like any other.
-void addLexed(std::string_view path, std::string_view text, const LineIndex& lines, const LexedFunction& fn,
-              CalleeIndex& index) {
+void addLexed(std::string_view path, std::string_view text, const LexedFunction& fn, CalleeIndex& index) {
   if (!fn.isAsync && !mayBeAFuture(textOf(text, fn.returnType))) return;
   bool declaration = fn.signature.end == fn.item.end;
   std::string item = fn.bodyIsOneExpression ? textOf(text, fn.item) : textOf(text, fn.signature) + (declaration ? "" : "{}");
-  index.addParsedFile(path, *SyntaxTree::parseRust(item), lines.line(fn.item.begin) - 1);
+  index.addParsedFile(path, *SyntaxTree::parseRust(item), fn.line);
 }
 
 }  // namespace
@@ -434,9 +433,8 @@ bool mayBeAFuture(std::string_view type) {
 std::unique_ptr<SyntaxTree> indexRustSource(std::string_view path, std::string_view text, CalleeIndex& index) {
   SkippableText skippable = skippableText(text);
   auto addLexedFns = [&](std::initializer_list<const std::vector<LexedFunction>*> lists) {
-    LineIndex lines(text);
     for (const auto* fns : lists)
-      for (const LexedFunction& fn : *fns) addLexed(path, text, lines, fn, index);
+      for (const LexedFunction& fn : *fns) addLexed(path, text, fn, index);
   };
   if (skippable.lexed && !skippable.mustParse) {
     addLexedFns({&skippable.plainFunctions, &skippable.otherFunctions});

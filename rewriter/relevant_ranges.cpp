@@ -1,7 +1,6 @@
 #include "rewriter/relevant_ranges.h"
 
 #include <algorithm>
-#include <cctype>
 #include <iterator>
 
 namespace corofix {
@@ -14,13 +13,18 @@ struct Token {
   uint32_t begin, end;
 };
 
-bool identStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || (c & 0x80); }
-bool identChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || (c & 0x80); }
+// ASCII classes without the C library's locale lookups: the lexer sees every byte of a crate.
+bool isSpace(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isLetter(char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+bool identStart(char c) { return isLetter(c) || c == '_' || (c & 0x80); }
+bool identChar(char c) { return identStart(c) || isDigit(c); }
 
 /// Rust's tokens, as far as brace matching and keywords need: comments, strings (raw, byte),
 /// char literals vs lifetimes. Returns false on input it cannot tokenise (unterminated literal).
 bool tokenize(std::string_view s, std::vector<Token>& out) {
   size_t i = 0, n = s.size();
+  out.reserve(n / 4);
   auto skipQuoted = [&](size_t from) {  // from: just after the opening quote
     for (size_t j = from; j < n; ++j) {
       if (s[j] == '\\') ++j;
@@ -30,7 +34,7 @@ bool tokenize(std::string_view s, std::vector<Token>& out) {
   };
   while (i < n) {
     char c = s[i];
-    if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
+    if (isSpace(c)) { ++i; continue; }
     if (c == '/' && i + 1 < n && s[i + 1] == '/') {
       size_t nl = s.find('\n', i);
       i = nl == std::string_view::npos ? n : nl;
@@ -99,8 +103,8 @@ bool tokenize(std::string_view s, std::vector<Token>& out) {
       out.push_back({Kind::Identifier, uint32_t(begin), uint32_t(i)});
       continue;
     }
-    if (std::isdigit(static_cast<unsigned char>(c))) {
-      while (i < n && (identChar(s[i]) || (s[i] == '.' && i + 1 < n && std::isdigit(static_cast<unsigned char>(s[i + 1])))))
+    if (isDigit(c)) {
+      while (i < n && (identChar(s[i]) || (s[i] == '.' && i + 1 < n && isDigit(s[i + 1]))))
         ++i;
       out.push_back({Kind::Literal, uint32_t(begin), uint32_t(i)});
       continue;
@@ -273,12 +277,13 @@ class Scanner {
 
   /// The fn from token `start` to `close`, whose signature ends at token `signatureEnd` (the body's
   /// `{` or the declaration's `;`).
-  LexedFunction shape(size_t start, size_t fn, size_t signatureEnd, size_t close) const {
+  LexedFunction shape(size_t start, size_t fn, size_t signatureEnd, size_t close) {
     LexedFunction out;
     out.item = {t_[start].begin, t_[close].end};
     out.name = {t_[fn + 1].begin, t_[fn + 1].end};
     out.signature = {t_[start].begin, signatureEnd == close ? t_[close].end : t_[signatureEnd].begin};
     out.isAsync = isAsyncFn(start, fn);
+    out.line = lineOf(out.item.begin);
     out.returnType = returnType(fn, signatureEnd);
     out.bodyIsOneExpression = signatureEnd != close;
     for (size_t i = signatureEnd + 1; i < close && out.bodyIsOneExpression; ++i) {
@@ -330,9 +335,17 @@ class Scanner {
     return start;
   }
 
+  /// The 0-based line of `offset`; fns are shaped in order, so the count only moves forward.
+  uint32_t lineOf(uint32_t offset) {
+    lines_ += static_cast<uint32_t>(std::count(s_.begin() + counted_, s_.begin() + offset, '\n'));
+    counted_ = offset;
+    return lines_;
+  }
+
   std::string_view s_;
   const std::vector<Token>& t_;
   std::vector<size_t> match_;
+  uint32_t counted_ = 0, lines_ = 0;
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 // finds them so the parser can skip them: tree-sitter parses only the remaining ranges, with
 // offsets unchanged.
 #pragma once
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -18,6 +19,7 @@ struct LexedFunction {
   /// The body holds no statement, only an expression: it may just build or forward a value.
   bool bodyIsOneExpression = false;
   bool isAsync = false;
+  uint32_t line = 0;  // 0-based, of the item's first byte
 };
 
 struct SkippableText {
