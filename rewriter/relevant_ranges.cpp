@@ -125,7 +125,7 @@ class Scanner {
     for (size_t i = 0; i < t_.size(); ++i) {
       if (size_t open = externBlockOpen(i); open != kNone) externBlockEnd = match_[open];
       out.mustParse |= isWord(i, "await") || (isWord(i, "async") && !startsASignature(i));
-      if (!isWord(i, "fn") || i + 1 >= t_.size() || t_[i + 1].kind != Kind::Identifier) continue;
+      if (!startsAFnItem(i)) continue;
       size_t body = signatureEnd(i);
       if (body == kNone) continue;
       if (isPunct(body, ';')) {
@@ -182,8 +182,13 @@ class Scanner {
   /// needs those parsed (a method of an `impl` in a fn body may be any call's callee).
   bool isPlain(size_t first, size_t last, size_t fn) const {
     for (size_t i = first; i <= last; ++i)
-      if (isWord(i, "async") || isWord(i, "await") || (isWord(i, "fn") && i != fn)) return false;
+      if (isWord(i, "async") || isWord(i, "await") || (startsAFnItem(i) && i != fn)) return false;
     return true;
+  }
+
+  /// Token `i` is the `fn` of a fn item (`fn name`), not of a pointer type (`fn(u8) -> u8`).
+  bool startsAFnItem(size_t i) const {
+    return isWord(i, "fn") && i + 1 < t_.size() && t_[i + 1].kind == Kind::Identifier;
   }
 
   /// The `async` at token `i` begins a fn's signature (`async fn`, `async unsafe extern "C" fn`),
@@ -212,7 +217,7 @@ class Scanner {
     bool awaits = false, statements = false;
     unsigned armEndingAwaits = 0;
     for (size_t i = open + 1; i < close; ++i) {
-      if (isWord(i, "fn")) return false;
+      if (startsAFnItem(i)) return false;
       if (isWord(i, "async")) {
         size_t brace = i + 1 < close && isWord(i + 1, "move") ? i + 2 : i + 1;
         if (!isPunct(brace, '{') || !noRuleReads(brace, match_[brace], true)) return false;

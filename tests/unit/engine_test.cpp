@@ -364,15 +364,17 @@ TEST(RelevantRanges, PlainFnsAreThoseWithoutAsyncAwaitOrNestedFns) {
       "impl S {\n    pub fn method(&self) -> u8 { b'}' as u8 }\n    fn awaits(&self) { let _ = async { f().await }; }\n"
       "    fn declared(&self);\n}\n"
       "fn outer() { fn inner() {} }\n"  // the index reads nested fns from the parse
-      "fn named() { is_async(); awaited(); }\n";  // keywords, not text
+      "fn named() { is_async(); awaited(); }\n"  // keywords, not text
+      "fn apply(f: fn(u8) -> u8) -> u8 { let g: fn(u8) -> u8 = f; g(1) }\n";  // pointer types nest no fn
   SkippableText skippable = skippableText(text);
   std::vector<std::string_view> plain;
   for (const auto& fn : skippable.plainFunctions) plain.push_back(std::string_view(text).substr(fn.item.begin, fn.item.end - fn.item.begin));
-  ASSERT_EQ(plain.size(), 3u);
+  ASSERT_EQ(plain.size(), 4u);
   EXPECT_EQ(plain[0].substr(0, 9), "#[inline]");
   EXPECT_EQ(plain[0].substr(plain[0].size() - 3), "c }");
   EXPECT_EQ(plain[1], "pub fn method(&self) -> u8 { b'}' as u8 }");
   EXPECT_EQ(plain[2], "fn named() { is_async(); awaited(); }");
+  EXPECT_EQ(plain[3].substr(0, 9), "fn apply(");
   EXPECT_TRUE(skippable.mustParse);
 }
 
