@@ -238,7 +238,7 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
       PathOrigins origins(*w.tree);
       auto crates = dependencies.find(w.root);
       FileContext context{editionFor(w.file), &indexes.at(w.root), &origins,
-                          crates == dependencies.end() ? nullptr : &crates->second};
+                          crates == dependencies.end() ? nullptr : &crates->second, rustVersionFor(w.file)};
       processFile(result, std::move(w.tree), context, w.config, options, rules);
       writeIfApplying(result, w.file, options);
     });

@@ -20,12 +20,20 @@ namespace {
 
 /// The few Cargo.toml facts we need, read line by line (a full TOML parser would be overkill:
 /// `edition` is always a plain key in `[package]` or `[workspace.package]`).
+/// A [package] key a member may inherit from [workspace.package].
+struct PackageField {
+  std::string value;            // [package] key = "…"
+  bool fromWorkspace = false;   // key.workspace = true / key = { workspace = true }
+  std::string workspaceValue;   // [workspace.package] key
+};
+
+/// The package keys read: what rules need to know of the code's package.
+constexpr std::string_view kPackageKeys[] = {"edition", "rust-version"};
+
 struct Manifest {
   bool exists = false;
   bool isWorkspace = false;
-  std::string edition;             // [package] edition = "…"
-  bool editionFromWorkspace = false;  // edition.workspace = true / edition = { workspace = true }
-  std::string workspaceEdition;    // [workspace.package] edition
+  std::map<std::string, PackageField, std::less<>> fields;  // by kPackageKeys
 };
 
 std::string_view trim(std::string_view s) {
@@ -45,6 +53,7 @@ std::string quotedValue(std::string_view value) {
 
 Manifest readManifest(const std::string& path) {
   Manifest m;
+  for (std::string_view name : kPackageKeys) m.fields[std::string(name)];
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (!buffer) return m;
   m.exists = true;
@@ -62,13 +71,16 @@ Manifest readManifest(const std::string& path) {
     size_t eq = line.find('=');
     if (eq == std::string_view::npos) continue;
     std::string_view key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
-    if (section == "package" && key == "edition") {
-      if (value.find("workspace") != std::string_view::npos) m.editionFromWorkspace = true;
-      else m.edition = quotedValue(value);
-    } else if (section == "package" && key == "edition.workspace") {
-      m.editionFromWorkspace = value == "true";
-    } else if (section == "workspace.package" && key == "edition") {
-      m.workspaceEdition = quotedValue(value);
+    for (std::string_view name : kPackageKeys) {
+      PackageField& field = m.fields[std::string(name)];
+      if (section == "package" && key == name) {
+        if (value.find("workspace") != std::string_view::npos) field.fromWorkspace = true;
+        else field.value = quotedValue(value);
+      } else if (section == "package" && key.substr(0, name.size()) == name && key.substr(name.size()) == ".workspace") {
+        field.fromWorkspace = value == "true";
+      } else if (section == "workspace.package" && key == name) {
+        field.workspaceValue = quotedValue(value);
+      }
     }
   }
   return m;
@@ -293,18 +305,40 @@ void addLexed(std::string_view path, std::string_view text, const LexedFunction&
   index.addParsedFile(path, *SyntaxTree::parseRust(item), fn.line);
 }
 
-}  // namespace
-
-Edition editionFor(std::string_view file) {
+/// The [package] `key` (one of kPackageKeys) of the package `file` belongs to, through the
+/// workspace when inherited: nullopt outside a package, "" when unset.
+std::optional<std::string> packageField(std::string_view file, std::string_view key) {
   std::string package = findManifestDir(absoluteDir(file), [](const Manifest&) { return true; });
-  if (package.empty()) return Edition::E2021;
+  if (package.empty()) return std::nullopt;
   const Manifest& m = manifests().at(package);
-  if (!m.editionFromWorkspace) return parseEdition(m.edition, Edition::E2015);
+  const PackageField& field = m.fields.find(key)->second;
+  if (!field.fromWorkspace) return field.value;
   std::string parent = std::string(llvm::sys::path::parent_path(package));
   std::string workspace = findManifestDir(parent, [](const Manifest& w) { return w.isWorkspace; });
   if (package != workspace && m.isWorkspace) workspace = package;
-  if (workspace.empty()) return Edition::E2015;
-  return parseEdition(manifests().at(workspace).workspaceEdition, Edition::E2015);
+  if (workspace.empty()) return "";
+  return manifests().at(workspace).fields.find(key)->second.workspaceValue;
+}
+
+}  // namespace
+
+Edition editionFor(std::string_view file) {
+  std::optional<std::string> edition = packageField(file, "edition");
+  return edition ? parseEdition(*edition, Edition::E2015) : Edition::E2021;
+}
+
+std::string rustVersionFor(std::string_view file) { return packageField(file, "rust-version").value_or(""); }
+
+bool rustVersionBelow(std::string_view version, unsigned major, unsigned minor) {
+  unsigned have[2] = {0, 0};
+  for (unsigned& part : have) {
+    size_t digits = 0;
+    while (digits < version.size() && version[digits] >= '0' && version[digits] <= '9') ++digits;
+    if (digits == 0) return false;  // unset or unreadable: no limit known
+    part = static_cast<unsigned>(std::stoul(std::string(version.substr(0, digits))));
+    version.remove_prefix(std::min(version.size(), digits + 1));
+  }
+  return have[0] < major || (have[0] == major && have[1] < minor);
 }
 
 std::string projectRootFor(std::string_view file) {

@@ -20,6 +20,11 @@ enum class Edition { E2015 = 2015, E2018 = 2018, E2021 = 2021, E2024 = 2024 };
 /// `edition.workspace = true` resolved through the workspace root's `[workspace.package]`.
 /// Defaults to 2015 (Cargo's default) when a manifest has no edition, 2021 with no manifest.
 Edition editionFor(std::string_view file);
+/// The package's `rust-version` for `file` ("1.70"), through the workspace when inherited; "" when
+/// unset or outside a package.
+std::string rustVersionFor(std::string_view file);
+/// Whether a `rust-version` is below `major.minor`; false when it is "" or unreadable.
+bool rustVersionBelow(std::string_view version, unsigned major, unsigned minor);
 /// The directory whose files form the callee index for `file`: the workspace root if the
 /// nearest package belongs to one, the package root otherwise, or the file's own directory.
 std::string projectRootFor(std::string_view file);
@@ -185,6 +190,7 @@ struct FileContext {
   const CalleeIndex* callees = nullptr;
   const PathOrigins* origins = nullptr;
   const CrateIndexes* crates = nullptr;  // the dependencies; null: none known
+  std::string rustVersion = "";  // the package's `rust-version`: the oldest Rust the fixed code must build with
 
   CalleeResolution resolve(const CalleeQuery& query) const;
 

@@ -241,7 +241,8 @@ std::string joined(const std::vector<std::string>& parts) {
 /// Edition 2021 captures only the lifetimes an `impl Trait` names (research table: `+ '_` with one
 /// reference, `use<..>` listing every type parameter with several; `impl Trait` arguments cannot
 /// be listed). Trait impls and edition 2024 capture everything in scope, like the `async fn`.
-std::variant<Signature, std::string> signatureFor(const rust::Function& fn, Edition edition) {
+std::variant<Signature, std::string> signatureFor(const rust::Function& fn, const FileContext& project) {
+  Edition edition = project.edition;
   if (fn.inTraitImpl || edition >= Edition::E2024) return Signature{};
   Captures c = capturesOf(fn);
   size_t borrowed = borrowedLifetimes(c);
@@ -252,6 +253,9 @@ std::variant<Signature, std::string> signatureFor(const rust::Function& fn, Edit
     return "edition " + std::to_string(static_cast<int>(edition)) + " can only write what the future captures with "
            "`use<..>`, which cannot name the argument type " + quoted(c.argumentImplTrait.text()) +
            " (edition 2024 needs no annotation)";
+  if (rustVersionBelow(project.rustVersion, 1, 82))
+    return "edition " + std::to_string(static_cast<int>(edition)) + " can only write what the future captures with "
+           "`use<..>`, which needs Rust 1.82, and the package's rust-version is " + project.rustVersion;
   Signature s;
   std::vector<std::string> listed;
   // `'_` follows the output elision rules: it is the one elided lifetime only when no parameter
@@ -723,7 +727,7 @@ class ForwardAwait final : public RustRule {
     for (Condition unavailableWhen :
          {decoratedByMacro, misusedParameter, ownedParametersReordered, calleeTiesLifetimes, neverOutput})
       if (auto reason = unavailableWhen(f, input)) return Fix::unavailable(*reason);
-    auto signature = signatureFor(f.fn, input.project.edition);
+    auto signature = signatureFor(f.fn, input.project);
     if (auto* reason = std::get_if<std::string>(&signature)) return Fix::unavailable(*reason);
 
     std::string risks;

@@ -253,6 +253,24 @@ TEST(Edition, FromPackageAndWorkspace) {
   EXPECT_EQ(projectRootFor(lone + "/main.rs"), lone);
 }
 
+TEST(Edition, RustVersionFromPackageAndWorkspace) {
+  TempTree tree;
+  const std::string& root = tree.root();
+  tree.write("Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\n\n[workspace.package]\nrust-version = \"1.70\"\n");
+  tree.write("a/Cargo.toml", "[package]\nname = \"a\"\nrust-version.workspace = true\n");
+  tree.write("b/Cargo.toml", "[package]\nname = \"b\"\nrust-version = \"1.85.0\"\nedition = \"2021\"\n");
+  tree.write("c/Cargo.toml", "[package]\nname = \"c\"\n");
+  EXPECT_EQ(rustVersionFor(root + "/a/src/lib.rs"), "1.70");
+  EXPECT_EQ(rustVersionFor(root + "/b/src/lib.rs"), "1.85.0");
+  EXPECT_EQ(rustVersionFor(root + "/c/src/lib.rs"), "");
+  EXPECT_TRUE(rustVersionBelow("1.70", 1, 82));
+  EXPECT_TRUE(rustVersionBelow("1.81.2", 1, 82));
+  EXPECT_FALSE(rustVersionBelow("1.82", 1, 82));
+  EXPECT_FALSE(rustVersionBelow("1.85.0", 1, 82));
+  EXPECT_FALSE(rustVersionBelow("", 1, 82));
+  EXPECT_FALSE(rustVersionBelow("stable", 1, 82));
+}
+
 TEST(CalleeIndex, OnlyTypesThatMayBeFuturesAreAwaitable) {
   for (const char* future : {"impl Future<Output = u8> + '_", "Read<'a, R>", "Self", "Pin<Box<dyn Future<Output = ()>>>",
                              "tokio::task::JoinHandle<T>"})

@@ -194,6 +194,29 @@ TEST(ForwardAwait, ImplLifetimeWithOneReference) {
   EXPECT_TRUE(c.fixedHas("fn f(&self) -> impl core::future::Future<Output = usize> + use<'_, 'x> {")) << c.fixed();
 }
 
+TEST(ForwardAwait, UseCapturesOnlyWhereTheRustVersionHasThem) {
+  auto checkWith = [](const std::string& text, std::string rustVersion) {
+    auto tree = SyntaxTree::parseRust(text);
+    CalleeIndex index;
+    index.addParsedFile("lib.rs", *tree);
+    FileContext context{Edition::E2021, &index, nullptr, nullptr, std::move(rustVersion)};
+    CheckOptions options;
+    auto findings = findRustRule("forward-await")->check({"lib.rs", text, *tree, context, options});
+    EXPECT_EQ(findings.size(), 1u);
+    return findings.empty() ? Fix{} : findings[0].fix;
+  };
+  std::string several = "struct P<'x>(&'x str);\nasync fn g(a: &str) -> usize { 0 }\n"
+                        "impl<'x> P<'x> {\n    async fn f(&self) -> usize { g(self.0).await }\n}\n";
+  Fix old = checkWith(several, "1.70");
+  EXPECT_EQ(old.applicability, Applicability::Unavailable);
+  EXPECT_NE(old.reason.find("`use<..>`, which needs Rust 1.82, and the package's rust-version is 1.70"),
+            std::string::npos) << old.reason;
+  EXPECT_EQ(checkWith(several, "1.82").applicability, Applicability::Safe);
+  // One reference: `+ '_`, which any Rust with `async fn` has.
+  std::string one = "async fn g(a: &str) -> usize { 0 }\nasync fn f(a: &str) -> usize { g(a).await }\n";
+  EXPECT_EQ(checkWith(one, "1.70").applicability, Applicability::Safe);
+}
+
 TEST(ForwardAwait, CalleeThatTiesTheWrappersBorrows) {
   std::string tied = "async fn g<'s>(a: &'s str, b: &'s str) -> usize { 0 }\n";
   auto two = check(tied + "async fn f(a: &str, b: &str) -> usize { g(a, b).await }\n", Edition::E2024);
