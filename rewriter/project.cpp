@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -519,7 +520,7 @@ void importedPaths(Node tree, const std::string& prefix, std::vector<std::pair<s
 
 }  // namespace
 
-PathOrigins::PathOrigins(const SyntaxTree& tree) {
+void PathOrigins::read(const SyntaxTree& tree) const {
   std::vector<Node> uses;
   walk(tree.root(), [&](Node n) {
     if (n.is("use_declaration")) {
@@ -566,6 +567,7 @@ bool PathOrigins::isDeclared(std::string_view name) const {
 }
 
 PathOrigins::Origin PathOrigins::of(std::string_view path) const {
+  if (unread_) read(*std::exchange(unread_, nullptr));
   size_t colons = path.find("::");
   if (colons != std::string_view::npos) return ofRoot(path.substr(0, colons));
   if (auto it = imported_.find(path); it != imported_.end()) return it->second.origin;
@@ -574,6 +576,7 @@ PathOrigins::Origin PathOrigins::of(std::string_view path) const {
 }
 
 PathOrigins::External PathOrigins::external(std::string_view path) const {
+  if (unread_) read(*std::exchange(unread_, nullptr));
   if (path.substr(0, 2) == "::") path.remove_prefix(2);  // `::tokio::spawn`
   std::string_view root = firstSegment(path);
   std::string full(path);

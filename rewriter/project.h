@@ -160,7 +160,8 @@ class PathOrigins {
   /// UnknownType: a type this file neither declares nor imports by name (`T::read` on a type
   /// parameter, or a type a glob brought in): which type, hence which crate, is unknown.
   enum class Origin { ThisCrate, Std, OtherCrate, UnknownType };
-  explicit PathOrigins(const SyntaxTree& tree);
+  /// Read off `tree` on first use (most files never resolve a path); one thread at a time.
+  explicit PathOrigins(const SyntaxTree& tree) : unread_(&tree) {}
   PathOrigins() = default;
   Origin of(std::string_view path) const;
   /// For a path from another crate: the crate's name and the path inside it as imported
@@ -177,11 +178,13 @@ class PathOrigins {
     Origin origin;
     std::string path;  // what the name stands for: `tokio::time::sleep`
   };
+  void read(const SyntaxTree& tree) const;
   Origin ofRoot(std::string_view root) const;
   bool isDeclared(std::string_view name) const;
-  std::map<std::string, Import, std::less<>> imported_;
-  std::vector<std::string> declared_;    // modules, types, traits and fns of this file
-  std::vector<std::string> globCrates_;  // `use other_crate::*;` may bring any bare name
+  mutable const SyntaxTree* unread_ = nullptr;  // the tree, until read
+  mutable std::map<std::string, Import, std::less<>> imported_;
+  mutable std::vector<std::string> declared_;    // modules, types, traits and fns of this file
+  mutable std::vector<std::string> globCrates_;  // `use other_crate::*;` may bring any bare name
 };
 
 /// Everything a rule knows about the file's project.
