@@ -631,10 +631,18 @@ CalleeResolution FileContext::resolveInAnyCrate(const CalleeQuery& query) const 
     return {Laziness::Unknown, here.reason + ", but a dependency may define `" + std::string(query.name) +
                                    "` too, and the dependencies are not indexed: " + crates->unavailable};
   }
+  std::pair<std::string, bool> key{std::string(query.name), query.isMethod};
+  CrateIndexes::AnyCrateMemo& memo = *crates->anyCrate;
+  {
+    std::lock_guard lock(memo.mutex);
+    if (auto found = memo.byQuery.find(key); found != memo.byQuery.end()) return found->second;
+  }
   std::vector<const CalleeIndex*> indexes{callees};
   indexes.insert(indexes.end(), crates->all.begin(), crates->all.end());
-  return resolveAmong(indexes, query, crates->all.empty() ? callees->scope() : "the workspace and its " +
+  CalleeResolution out = resolveAmong(indexes, query, crates->all.empty() ? callees->scope() : "the workspace and its " +
                                           std::to_string(crates->all.size()) + " indexed dependencies");
+  std::lock_guard lock(memo.mutex);
+  return memo.byQuery.emplace(std::move(key), std::move(out)).first->second;
 }
 
 }  // namespace corofix

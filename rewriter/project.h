@@ -150,6 +150,14 @@ struct CrateIndexes {
   std::vector<const CalleeIndex*> all;  // every indexed dependency, for method calls
   /// Why no dependency is indexed ("`cargo metadata` failed: .."); empty when they are.
   std::string unavailable;
+
+  /// What a name resolves to among the workspace and every dependency, for the root's files: file
+  /// after file asks about the same methods, and each asks every dependency.
+  struct AnyCrateMemo {
+    std::mutex mutex;
+    std::map<std::pair<std::string, bool>, CalleeResolution, std::less<>> byQuery;  // (name, isMethod)
+  };
+  std::unique_ptr<AnyCrateMemo> anyCrate = std::make_unique<AnyCrateMemo>();
 };
 
 /// Where a path called in one file comes from, read off its `use` declarations and the items it
