@@ -120,20 +120,38 @@ class Scanner {
 
   bool run(SkippableText& out) {
     if (!matchBrackets()) return false;
-    std::vector<std::pair<size_t, size_t>> fns;  // first and last token of each fn, in order
+    // First and last token of each fn and of each macro invocation outside fns, in order.
+    std::vector<std::pair<size_t, size_t>> fns;
     size_t externBlockEnd = 0;  // the `}` of the `extern "C" { .. }` block being scanned
+    size_t macroEnd = 0;        // the closing bracket of the macro invocation being scanned
     for (size_t i = 0; i < t_.size(); ++i) {
       if (size_t open = externBlockOpen(i); open != kNone) externBlockEnd = match_[open];
-      out.mustParse |= isWord(i, "await") || (isWord(i, "async") && !startsASignature(i));
+      bool inMacro = i < macroEnd;
+      if (size_t open = inMacro ? kNone : macroInvocationOpen(i); open != kNone) {
+        // No rule reads inside a macro invocation, and the parse sees no item there.
+        macroEnd = match_[open];
+        addInside(open, macroEnd, out.ranges);
+        fns.emplace_back(i, macroEnd);
+        i = open;
+        continue;
+      }
+      out.mustParse |= !inMacro && (isWord(i, "await") || (isWord(i, "async") && !startsASignature(i)));
       if (!startsAFnItem(i)) continue;
       size_t body = signatureEnd(i);
       if (body == kNone) continue;
-      if (isPunct(body, ';')) {
-        // A foreign fn returns a C value, never a future: only trait fns are worth indexing.
-        if (i > externBlockEnd) out.otherFunctions.push_back(shape(itemStart(i), i, body, body));
+      size_t start = itemStart(i), close = isPunct(body, ';') ? body : match_[body];
+      if (inMacro) {
+        // The fns a macro invocation holds are lexed for the index, but not `async` ones: what the
+        // macro makes of them is unknown, and only a lazy definition could make a fix safe.
+        if (!isAsyncFn(start, i)) out.plainFunctions.push_back(shape(start, i, body, close));
+        i = close;
         continue;
       }
-      size_t start = itemStart(i), close = match_[body];
+      if (isPunct(body, ';')) {
+        // A foreign fn returns a C value, never a future: only trait fns are worth indexing.
+        if (i > externBlockEnd) out.otherFunctions.push_back(shape(start, i, body, body));
+        continue;
+      }
       if (isPlain(start, close, i)) {
         out.plainFunctions.push_back(shape(start, i, body, close));
         out.ranges.push_back({gapBegin(start), t_[close].end});
@@ -184,6 +202,14 @@ class Scanner {
     for (size_t i = first; i <= last; ++i)
       if (isWord(i, "async") || isWord(i, "await") || (startsAFnItem(i) && i != fn)) return false;
     return true;
+  }
+
+  /// The opening bracket of the macro invocation `name!(..)`, `name! {..}` or `name![..]` that
+  /// starts at token `i`, or kNone. Not `macro_rules!`: rules read what a `macro_rules!` expands to.
+  size_t macroInvocationOpen(size_t i) const {
+    if (t_[i].kind != Kind::Identifier || isWord(i, "macro_rules") || i + 2 >= t_.size() || !isPunct(i + 1, '!'))
+      return kNone;
+    return isPunct(i + 2, '(') || isPunct(i + 2, '{') || isPunct(i + 2, '[') ? i + 2 : kNone;
   }
 
   /// Token `i` is the `fn` of a fn item (`fn name`), not of a pointer type (`fn(u8) -> u8`).

@@ -30,12 +30,14 @@ struct SkippableText {
   /// Otherwise no rule can match in it, and the lists below index it.
   bool mustParse = false;
   /// Sorted, disjoint byte ranges no rule reads: each plain fn with the comments just before it
-  /// (its docs, often the bulk of a library), the inside of each other fn body no rule reads (its
+  /// (its docs, often the bulk of a library), the inside of each macro invocation outside fns
+  /// (`cfg_rt! { .. }`), the inside of each other fn body no rule reads (its
   /// signature stays parsed: the index, and rules looking at callees, read it), and every other
   /// run of comments outside the fns that are kept (a kept fn's own comments, and those just
   /// before it, stay: fixes keep and move them).
   std::vector<TextRange> ranges;
-  /// The plain fns, for the callee index: the parse skips them.
+  /// The fns the parse does not index, for the callee index: the plain fns, which it skips, and
+  /// those in macro invocations (not `async` ones: what the macro makes of them is unknown).
   std::vector<LexedFunction> plainFunctions;
   /// The other fns of a file no rule can match in, for the callee index: those with a body no
   /// rule reads, and those without a body (`fn read(&mut self) -> R;` in a trait).

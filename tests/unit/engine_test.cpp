@@ -403,7 +403,30 @@ TEST(RelevantRanges, AFileIsParsedOnlyWhenARuleMayMatchInIt) {
   EXPECT_FALSE(mustParse("pub async unsafe fn f(a: u8) -> u8 { let b = g(a).await; b }\n"));
   EXPECT_TRUE(mustParse("async fn f(a: u8) -> u8 { g(a).await }\n"));
   EXPECT_TRUE(mustParse("fn f() { impl S { fn g(&self) {} } }\n"));
-  EXPECT_TRUE(mustParse("spawn!(async { 1 });\n"));
+  EXPECT_TRUE(mustParse("const F: Fut = wrap(async { 1 });\n"));
+  EXPECT_FALSE(mustParse("spawn!(async { 1 });\ncfg_rt! { pub async fn f(a: u8) -> u8 { g(a).await } }\n"));
+}
+
+TEST(RelevantRanges, AMacroInvocationIsSkippedAndOnlyItsFnsThatAreNotAsyncIndexed) {
+  std::string text =
+      "cfg_rt! {\n    pub fn spawn() -> Handle { Handle }\n    pub async fn sleep(d: u8) { g(d).await }\n"
+      "    pub fn joined(&self) -> Join { let j = async move { 1 }; Join(j) }\n}\n"
+      "macro_rules! m { () => { async fn templated() {} } }\n"
+      "async fn kept() -> u8 { g(1).await }\n";
+  SkippableText skippable = skippableText(text);
+  std::vector<std::string> lexed;
+  for (const auto& fn : skippable.plainFunctions) lexed.push_back(text.substr(fn.name.begin, fn.name.end - fn.name.begin));
+  EXPECT_EQ(lexed, (std::vector<std::string>{"spawn", "joined"}));
+  std::vector<std::pair<uint32_t, uint32_t>> skip;
+  for (auto r : skippable.ranges) skip.emplace_back(r.begin, r.end);
+  ASSERT_FALSE(skip.empty());
+  uint32_t open = static_cast<uint32_t>(text.find('{')), close = static_cast<uint32_t>(text.find("\n}\n"));
+  EXPECT_EQ(skip[0], std::make_pair(open + 1, close + 1));  // the inside of `cfg_rt! { .. }`
+  auto tree = SyntaxTree::parseRustSkipping(text, skip);
+  EXPECT_TRUE(tree->isPartial());  // `cfg_rt! {}` still parses
+  std::vector<std::string_view> kinds;
+  for (Node item : tree->root().namedChildren()) kinds.push_back(item.kind());
+  EXPECT_EQ(kinds, (std::vector<std::string_view>{"macro_invocation", "macro_definition", "function_item"}));
 }
 
 TEST(CalleeIndex, AFileNoRuleCanMatchInIsIndexedFromItsFnsAlone) {
