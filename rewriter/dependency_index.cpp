@@ -23,6 +23,28 @@ namespace {
 
 /// Bumped whenever what is indexed or how it is stored changes: older entries are then not read.
 constexpr int64_t kCacheFormat = 7;
+/// Bumped whenever what is asked of cargo, or how the answer is stored, changes.
+constexpr int64_t kGraphFormat = 3;
+
+/// Where entries of one format live (`deps/v7`): a run removes every other format's, which no
+/// run of this version reads again.
+std::string formatDir(const std::string& cacheDir, llvm::StringRef kind, int64_t format) {
+  llvm::SmallString<256> path(cacheDir);
+  llvm::sys::path::append(path, kind, "v" + std::to_string(format));
+  return std::string(path);
+}
+
+void removeOtherFormats(const std::string& currentDir) {
+  std::error_code ec;
+  llvm::StringRef parent = llvm::sys::path::parent_path(currentDir);
+  for (llvm::sys::fs::directory_iterator it(parent, ec), end; it != end && !ec; it.increment(ec)) {
+    if (it->path() == currentDir) continue;
+    std::error_code removed = it->type() == llvm::sys::fs::file_type::directory_file
+                                  ? llvm::sys::fs::remove_directories(it->path())
+                                  : llvm::sys::fs::remove(it->path());
+    if (removed) spdlog::debug("{}: cannot remove an older cache entry: {}", it->path(), removed.message());
+  }
+}
 
 std::string str(const json::Object& object, llvm::StringRef key) {
   auto value = object.getString(key);
@@ -112,9 +134,9 @@ std::optional<Laziness> lazinessNamed(llvm::StringRef name) {
 std::string cacheFile(const std::string& cacheDir, const DependencyPackage& package) {
   llvm::MD5 hash;
   hash.update(std::to_string(kCacheFormat) + "\n" + package.id);
-  llvm::SmallString<256> path(cacheDir);
-  llvm::sys::path::append(path, "deps", package.name + "-" + package.version + "-" +
-                                            llvm::toHex(hash.final(), /*LowerCase=*/true).substr(0, 16) + ".tsv");
+  llvm::SmallString<256> path(formatDir(cacheDir, "deps", kCacheFormat));
+  llvm::sys::path::append(path, package.name + "-" + package.version + "-" +
+                                    llvm::toHex(hash.final(), /*LowerCase=*/true).substr(0, 16) + ".tsv");
   return std::string(path);
 }
 
@@ -342,13 +364,11 @@ std::string stamp(const std::string& file) {
 std::string graphCacheFile(const std::string& cacheDir, const std::string& root) {
   llvm::MD5 hash;
   hash.update(root);
-  llvm::SmallString<256> path(cacheDir);
-  llvm::sys::path::append(path, "graphs", llvm::toHex(hash.final(), /*LowerCase=*/true).substr(0, 16) + ".tsv");
+  llvm::SmallString<256> path(formatDir(cacheDir, "graphs", kGraphFormat));
+  llvm::sys::path::append(path, llvm::toHex(hash.final(), /*LowerCase=*/true).substr(0, 16) + ".tsv");
   return std::string(path);
 }
 
-/// Bumped whenever what is asked of cargo, or how the answer is stored, changes.
-constexpr int64_t kGraphFormat = 3;
 constexpr std::chrono::minutes kFailureKept{10};
 
 int64_t secondsNow() {
@@ -448,7 +468,10 @@ void indexPackage(const DependencyPackage& package, const std::string& cacheDir,
 }
 
 PackageIndexes::PackageIndexes(DependencyOptions options)
-    : options_(std::move(options)), cacheDir_(dependencyCacheDir(options_)) {}
+    : options_(std::move(options)), cacheDir_(dependencyCacheDir(options_)) {
+  removeOtherFormats(formatDir(cacheDir_, "deps", kCacheFormat));
+  removeOtherFormats(formatDir(cacheDir_, "graphs", kGraphFormat));
+}
 
 const CalleeIndex* PackageIndexes::indexFor(DependencyPackage package, llvm::ThreadPool& pool) {
   std::lock_guard lock(mutex_);

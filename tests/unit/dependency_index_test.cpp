@@ -175,10 +175,21 @@ TEST(DependencyIndex, RegistryPackagesAreCachedAndACorruptEntryIsRebuilt) {
   };
   EXPECT_EQ(indexOnce(1, 0).laziness, Laziness::Lazy);
   std::error_code ec;
-  llvm::sys::fs::directory_iterator entry(cache + "/deps", ec);
+  std::string cached;
+  for (llvm::sys::fs::recursive_directory_iterator it(cache + "/deps", ec), end; it != end && !ec; it.increment(ec))
+    if (it->type() == llvm::sys::fs::file_type::regular_file) cached = it->path();
   ASSERT_FALSE(ec);
-  std::string cached = entry->path();
   EXPECT_NE(cached.find("lazy-1.0.0-"), std::string::npos) << cached;
+
+  // Entries of other formats are never read again: a run removes them.
+  cacheTree.write("deps/old-1.0.0-0123456789abcdef.tsv", "coro-fix-index 5 old\nend 0\n");
+  cacheTree.write("deps/v1/old-1.0.0-0123456789abcdef.tsv", "coro-fix-index 1 old\nend 0\n");
+  cacheTree.write("graphs/v1/0123456789abcdef.tsv", "coro-fix-graph 1 /old\nend 0\n");
+  PackageIndexes run(DependencyOptions{true, cache});
+  EXPECT_FALSE(llvm::sys::fs::exists(cache + "/deps/old-1.0.0-0123456789abcdef.tsv"));
+  EXPECT_FALSE(llvm::sys::fs::exists(cache + "/deps/v1"));
+  EXPECT_FALSE(llvm::sys::fs::exists(cache + "/graphs/v1"));
+  EXPECT_TRUE(llvm::sys::fs::exists(cached));
 
   // The source changes, the cache is what is read: the second run does not look at the sources.
   sources.write("lazy-1.0.0/src/lib.rs", "pub fn nap() -> Nap { let n = Nap::now(); n }\n");
