@@ -6,6 +6,7 @@
                which proves the case guards a real hazard
   args         optional: extra coro-fix arguments, one per line (e.g. --unsafe-fixes)
   edition      optional: the crate's edition (default 2021), written to a Cargo.toml beside it
+  package      optional: more [package] keys for that Cargo.toml (`rust-version = "1.70"`)
   diagnostics  optional: lines that must each appear in coro-fix's check output
   deps/NAME.rs optional: library crates the program depends on (a Cargo path dependency `NAME`,
                built with rustc and passed with --extern), for calls into another crate
@@ -62,7 +63,8 @@ def check_case(case, coro_fix, rt_dir):
         work = pathlib.Path(tmp)
         crate = work / "crate"
         (crate / "src").mkdir(parents=True)
-        (crate / "Cargo.toml").write_text(f'[package]\nname = "fixture"\nversion = "0.1.0"\nedition = "{edition}"\n')
+        package = (case / "package").read_text() if (case / "package").exists() else ""
+        (crate / "Cargo.toml").write_text(f'[package]\nname = "fixture"\nversion = "0.1.0"\nedition = "{edition}"\n{package}')
         target = crate / "src" / "main.rs"
         shutil.copy(case / "input.rs", target)
         externs, failure = add_dependencies(case, edition, rt_dir, work, crate)

@@ -234,41 +234,29 @@ TEST(Config, ChecksOverrideAndExplicitFileAndErrors) {
   EXPECT_NE(error.find(".coro-fix.yaml"), std::string::npos);
 }
 
-TEST(Edition, FromPackageAndWorkspace) {
+TEST(Edition, EditionAndRustVersionFromPackageAndWorkspace) {
   TempTree tree;
   const std::string& root = tree.root();
-  tree.write("Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\n\n[workspace.package]\nedition = \"2024\"\n");
-  tree.write("a/Cargo.toml", "[package]\nname = \"a\"\nedition.workspace = true\n");
-  tree.write("b/Cargo.toml", "[package]\nname = \"b\"\nedition = \"2018\"\n");
+  tree.write("Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\n\n[workspace.package]\nedition = \"2024\"\n"
+                           "rust-version = \"1.70\"\n");
+  tree.write("a/Cargo.toml", "[package]\nname = \"a\"\nedition.workspace = true\nrust-version.workspace = true\n");
+  tree.write("b/Cargo.toml", "[package]\nname = \"b\"\nedition = \"2018\"\nrust-version = \"1.85.0\"\n");
   tree.write("c/Cargo.toml", "[package]\nname = \"c\"\nedition = { workspace = true }\n");
   tree.write("d/Cargo.toml", "[package]\nname = \"d\"\n");
   EXPECT_EQ(editionFor(root + "/a/src/lib.rs"), Edition::E2024);
   EXPECT_EQ(editionFor(root + "/b/src/lib.rs"), Edition::E2018);
   EXPECT_EQ(editionFor(root + "/c/src/lib.rs"), Edition::E2024);
   EXPECT_EQ(editionFor(root + "/d/src/lib.rs"), Edition::E2015);
+  EXPECT_EQ(rustVersionFor(root + "/a/src/lib.rs"), "1.70");
+  EXPECT_EQ(rustVersionFor(root + "/b/src/lib.rs"), "1.85.0");
+  EXPECT_EQ(rustVersionFor(root + "/c/src/lib.rs"), "");
+  for (const char* below : {"1.70", "1.81.2"}) EXPECT_TRUE(rustVersionBelow(below, 1, 82)) << below;
+  for (const char* notBelow : {"1.82", "1.85.0", "", "stable"}) EXPECT_FALSE(rustVersionBelow(notBelow, 1, 82)) << notBelow;
   EXPECT_EQ(projectRootFor(root + "/a/src/lib.rs"), root);
   TempTree loneTree;
   const std::string& lone = loneTree.root();
   EXPECT_EQ(editionFor(lone + "/main.rs"), Edition::E2021);
   EXPECT_EQ(projectRootFor(lone + "/main.rs"), lone);
-}
-
-TEST(Edition, RustVersionFromPackageAndWorkspace) {
-  TempTree tree;
-  const std::string& root = tree.root();
-  tree.write("Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\n\n[workspace.package]\nrust-version = \"1.70\"\n");
-  tree.write("a/Cargo.toml", "[package]\nname = \"a\"\nrust-version.workspace = true\n");
-  tree.write("b/Cargo.toml", "[package]\nname = \"b\"\nrust-version = \"1.85.0\"\nedition = \"2021\"\n");
-  tree.write("c/Cargo.toml", "[package]\nname = \"c\"\n");
-  EXPECT_EQ(rustVersionFor(root + "/a/src/lib.rs"), "1.70");
-  EXPECT_EQ(rustVersionFor(root + "/b/src/lib.rs"), "1.85.0");
-  EXPECT_EQ(rustVersionFor(root + "/c/src/lib.rs"), "");
-  EXPECT_TRUE(rustVersionBelow("1.70", 1, 82));
-  EXPECT_TRUE(rustVersionBelow("1.81.2", 1, 82));
-  EXPECT_FALSE(rustVersionBelow("1.82", 1, 82));
-  EXPECT_FALSE(rustVersionBelow("1.85.0", 1, 82));
-  EXPECT_FALSE(rustVersionBelow("", 1, 82));
-  EXPECT_FALSE(rustVersionBelow("stable", 1, 82));
 }
 
 TEST(CalleeIndex, OnlyTypesThatMayBeFuturesAreAwaitable) {
