@@ -19,8 +19,6 @@
 namespace corofix {
 namespace {
 
-/// The few Cargo.toml facts we need, read line by line (a full TOML parser would be overkill:
-/// `edition` is always a plain key in `[package]` or `[workspace.package]`).
 /// A [package] key a member may inherit from [workspace.package].
 struct PackageField {
   std::string value;            // [package] key = "…"
@@ -31,6 +29,8 @@ struct PackageField {
 /// The package keys read: what rules need to know of the code's package.
 constexpr std::string_view kPackageKeys[] = {"edition", "rust-version"};
 
+/// The few Cargo.toml facts we need, read line by line (a full TOML parser would be overkill:
+/// `edition` and `rust-version` are always plain keys in `[package]` or `[workspace.package]`).
 struct Manifest {
   bool exists = false;
   bool isWorkspace = false;
@@ -73,7 +73,7 @@ Manifest readManifest(const std::string& path) {
     if (eq == std::string_view::npos) continue;
     std::string_view key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
     for (std::string_view name : kPackageKeys) {
-      PackageField& field = m.fields[std::string(name)];
+      PackageField& field = m.fields.find(name)->second;
       if (section == "package" && key == name) {
         if (value.find("workspace") != std::string_view::npos) field.fromWorkspace = true;
         else field.value = quotedValue(value);
