@@ -297,13 +297,39 @@ std::string textOf(std::string_view text, TextRange range) {
 }
 
 /// A fn the lexer delimited and the parser skips, or that lies in a file not parsed. Most return no
-/// future, so are never the callee; one that may is parsed on its own, without its body unless
-/// that may just build or forward a future, and indexed like any other.
+/// future, so are never the callee; one that may is indexed like any other, parsed on its own
+/// once asked about, without its body unless that may just build or forward a future.
 void addLexed(std::string_view path, std::string_view text, const LexedFunction& fn, CalleeIndex& index) {
   if (!fn.isAsync && !mayBeAFuture(textOf(text, fn.returnType))) return;
   bool declaration = fn.signature.end == fn.item.end;
   std::string item = fn.bodyIsOneExpression ? textOf(text, fn.item) : textOf(text, fn.signature) + (declaration ? "" : "{}");
-  index.addParsedFile(path, *SyntaxTree::parseRust(item), fn.line);
+  index.addUnparsed(textOf(text, fn.name), path, std::move(item), fn.line);
+}
+
+/// Calls `add(name, definition)` for every fn definition and trait fn declaration in `tree`.
+template <typename Add>
+void forEachDefinition(std::string_view path, const SyntaxTree& tree, uint32_t firstLine, Add&& add) {
+  auto addIn = [&](Node fn, std::string_view name, CalleeIndex::Definition definition, const std::string& where) {
+    if (!definition.awaitable) return;
+    definition.file = path;
+    if (std::string shared = rust::sharedByParameters(fn); !shared.empty())
+      definition.ties = "`" + std::string(name) + "` gives `" + shared + "` to several parameters (" + where + ")";
+    add(std::string(name), std::move(definition));
+  };
+  walk(tree.root(), [&](Node n) {
+    std::string where = location(path, firstLine + n.line());
+    if (n.is("function_signature_item")) {  // a trait's fn without a default body
+      std::string_view name = n.field("name").text();
+      addIn(n, name, declared(n, name, where), where);
+      return false;
+    }
+    auto f = rust::asFunction(n);
+    // Only items are callable from elsewhere: descend through modules, impls and traits, not bodies.
+    if (!f) return n.is("source_file") || n.is("mod_item") || n.is("declaration_list") || n.is("impl_item") ||
+                   n.is("trait_item");
+    addIn(n, f->name.text(), defined(*f, where), where);
+    return false;
+  });
 }
 
 /// The [package] `key` (one of kPackageKeys) of the package `file` belongs to, through the
@@ -362,27 +388,22 @@ void CalleeIndex::addStored(std::unique_ptr<Stored> stored) {
 }
 
 void CalleeIndex::addParsedFile(std::string_view path, const SyntaxTree& tree, uint32_t firstLine) {
-  auto addIn = [&](Node fn, std::string_view name, Definition definition, const std::string& where) {
-    if (!definition.awaitable) return;
-    definition.file = path;
-    if (std::string shared = rust::sharedByParameters(fn); !shared.empty())
-      definition.ties = "`" + std::string(name) + "` gives `" + shared + "` to several parameters (" + where + ")";
-    add(std::string(name), std::move(definition));
-  };
-  walk(tree.root(), [&](Node n) {
-    std::string where = location(path, firstLine + n.line());
-    if (n.is("function_signature_item")) {  // a trait's fn without a default body
-      std::string_view name = n.field("name").text();
-      addIn(n, name, declared(n, name, where), where);
-      return false;
-    }
-    auto f = rust::asFunction(n);
-    // Only items are callable from elsewhere: descend through modules, impls and traits, not bodies.
-    if (!f) return n.is("source_file") || n.is("mod_item") || n.is("declaration_list") || n.is("impl_item") ||
-                   n.is("trait_item");
-    addIn(n, f->name.text(), defined(*f, where), where);
-    return false;
-  });
+  forEachDefinition(path, tree, firstLine, [&](std::string name, Definition d) { add(std::move(name), std::move(d)); });
+}
+
+void CalleeIndex::addUnparsed(std::string name, std::string_view path, std::string text, uint32_t firstLine) {
+  std::lock_guard lock(mutex_);
+  unparsed_[std::move(name)].push_back({std::string(path), std::move(text), firstLine});
+}
+
+void CalleeIndex::parseUnparsedLocked(std::optional<std::string_view> name) const {
+  auto first = name ? unparsed_.find(*name) : unparsed_.begin();
+  auto last = name && first != unparsed_.end() ? std::next(first) : unparsed_.end();
+  for (auto it = first; it != last; ++it)
+    for (const Unparsed& fn : it->second)
+      forEachDefinition(fn.path, *SyntaxTree::parseRust(fn.text), fn.firstLine,
+                        [&](std::string n, Definition d) { definitions_[std::move(n)].push_back(std::move(d)); });
+  unparsed_.erase(first, last);
 }
 
 const std::vector<CalleeIndex::Definition>& CalleeIndex::candidates(std::string_view name) const {
@@ -393,6 +414,7 @@ const std::vector<CalleeIndex::Definition>& CalleeIndex::candidates(std::string_
 
 const CalleeIndex::Resolved& CalleeIndex::resolvedLocked(std::string_view name) const {
   if (auto memo = resolved_.find(name); memo != resolved_.end()) return memo->second;
+  parseUnparsedLocked(name);
   std::vector<Definition> named;
   if (auto it = definitions_.find(name); it != definitions_.end()) named = it->second;
   for (const auto& stored : stored_)
@@ -429,6 +451,7 @@ const CalleeIndex::Resolved& CalleeIndex::resolvedLocked(std::string_view name) 
 
 std::vector<std::pair<std::string, CalleeIndex::Definition>> CalleeIndex::entries() const {
   std::lock_guard lock(mutex_);
+  parseUnparsedLocked(std::nullopt);
   std::vector<std::pair<std::string, Definition>> out;
   for (const auto& [name, definitions] : definitions_)
     for (const Definition& d : definitions) out.emplace_back(name, d);

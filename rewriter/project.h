@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -99,6 +100,10 @@ class CalleeIndex {
   /// Adds every fn definition and trait fn declaration in a parsed file. `firstLine` is the
   /// 0-based line where the parsed text starts in the file (a fn parsed on its own).
   void addParsedFile(std::string_view path, const SyntaxTree& tree, uint32_t firstLine = 0);
+  /// Adds the fn `name` whose text (the item, or its signature with an empty body) the lexer
+  /// delimited at `firstLine` of `path`: parsed and added as by addParsedFile only when its name is
+  /// first asked for, as most never are.
+  void addUnparsed(std::string name, std::string_view path, std::string text, uint32_t firstLine);
   void add(std::string name, Definition definition);
   void addStored(std::unique_ptr<Stored> stored);
 
@@ -122,10 +127,18 @@ class CalleeIndex {
     bool inProgress = true;
   };
   const Resolved& resolvedLocked(std::string_view name) const;
+  /// Parses and adds the unparsed fns named `name`, or all of them.
+  void parseUnparsedLocked(std::optional<std::string_view> name) const;
+
+  struct Unparsed {
+    std::string path, text;
+    uint32_t firstLine;
+  };
 
   std::string scope_;
   mutable std::mutex mutex_;
-  std::map<std::string, std::vector<Definition>, std::less<>> definitions_;
+  mutable std::map<std::string, std::vector<Definition>, std::less<>> definitions_;
+  mutable std::map<std::string, std::vector<Unparsed>, std::less<>> unparsed_;
   std::vector<std::unique_ptr<Stored>> stored_;
   /// Memo of resolvedLocked: without it, names that forward to each other (`new`, `default`,
   /// `with_capacity` across a crate) are resolved again along every path, exponentially.

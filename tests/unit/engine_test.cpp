@@ -435,6 +435,19 @@ TEST(CalleeIndex, AFileNoRuleCanMatchInIsIndexedFromItsFnsAlone) {
   EXPECT_TRUE(index.candidates("len").empty());  // returns no future
 }
 
+TEST(CalleeIndex, LexedFnsNotYetAskedForAreStillListed) {
+  // Lexed fns are parsed when first asked for; the dependency cache lists every entry, asked or not.
+  std::string text =
+      "fn plain() -> Ready { Ready { v: 1 } }\nasync fn later() { let v = g().await; v }\nfn len() -> usize { 0 }\n";
+  CalleeIndex index;
+  EXPECT_EQ(indexRustSource("lib.rs", text, index), nullptr);
+  EXPECT_EQ(index.resolve({"plain", false}).laziness, Laziness::Lazy);
+  std::vector<std::string> names;
+  for (const auto& [name, definition] : index.entries()) names.push_back(name);
+  EXPECT_EQ(names, (std::vector<std::string>{"later", "plain"}));
+  EXPECT_EQ(index.resolve({"later", false}).reason, "`later` is an `async fn` (lib.rs:2)");
+}
+
 TEST(RelevantRanges, GivesUpOnWhatItCannotTokenize) {
   EXPECT_TRUE(skippableText("fn f() { let s = \"unterminated; }").ranges.empty());
   EXPECT_TRUE(skippableText("fn f() { ( }").ranges.empty());
