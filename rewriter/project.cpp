@@ -316,19 +316,18 @@ void forEachDefinition(std::string_view path, const SyntaxTree& tree, uint32_t f
       definition.ties = "`" + std::string(name) + "` gives `" + shared + "` to several parameters (" + where + ")";
     add(std::string(name), std::move(definition));
   };
+  // Items in fn bodies count too: `impl S { fn m(..) }` in a fn defines a method any `x.m()` may
+  // call, and a nested fn may share a name with the callee.
   walk(tree.root(), [&](Node n) {
-    std::string where = location(path, firstLine + n.line());
     if (n.is("function_signature_item")) {  // a trait's fn without a default body
+      std::string where = location(path, firstLine + n.line());
       std::string_view name = n.field("name").text();
       addIn(n, name, declared(n, name, where), where);
-      return false;
+    } else if (auto f = rust::asFunction(n)) {
+      std::string where = location(path, firstLine + n.line());
+      addIn(n, f->name.text(), defined(*f, where), where);
     }
-    auto f = rust::asFunction(n);
-    // Only items are callable from elsewhere: descend through modules, impls and traits, not bodies.
-    if (!f) return n.is("source_file") || n.is("mod_item") || n.is("declaration_list") || n.is("impl_item") ||
-                   n.is("trait_item");
-    addIn(n, f->name.text(), defined(*f, where), where);
-    return false;
+    return true;
   });
 }
 

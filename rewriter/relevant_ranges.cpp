@@ -152,8 +152,9 @@ class Scanner {
         if (i > externBlockEnd) out.otherFunctions.push_back(shape(start, i, body, body));
         continue;
       }
-      if (isPlain(start, close, i)) {
+      if (isPlain(start, close)) {
         out.plainFunctions.push_back(shape(start, i, body, close));
+        addNestedFns(i, close, out.plainFunctions);
         out.ranges.push_back({gapBegin(start), t_[close].end});
       } else if (noRuleReads(body, close, isAsyncFn(start, i))) {
         out.otherFunctions.push_back(shape(start, i, body, close));
@@ -196,12 +197,21 @@ class Scanner {
     ranges = std::move(merged);
   }
 
-  /// No `async` or `await` keyword from token `first` to `last`, and no nested fn: the index
-  /// needs those parsed (a method of an `impl` in a fn body may be any call's callee).
-  bool isPlain(size_t first, size_t last, size_t fn) const {
+  /// No `async` or `await` keyword from token `first` to `last`.
+  bool isPlain(size_t first, size_t last) const {
     for (size_t i = first; i <= last; ++i)
-      if (isWord(i, "async") || isWord(i, "await") || (startsAFnItem(i) && i != fn)) return false;
+      if (isWord(i, "async") || isWord(i, "await")) return false;
     return true;
+  }
+
+  /// Adds the fns nested in the fn from token `fn` to `close`, at any depth: a method of an `impl`
+  /// in a fn body may be any call's callee.
+  void addNestedFns(size_t fn, size_t close, std::vector<LexedFunction>& out) {
+    for (size_t i = fn + 1; i < close; ++i) {
+      if (!startsAFnItem(i)) continue;
+      size_t body = signatureEnd(i);
+      if (body != kNone) out.push_back(shape(itemStart(i), i, body, isPunct(body, ';') ? body : match_[body]));
+    }
   }
 
   /// The opening bracket of the macro invocation `name!(..)`, `name! {..}` or `name![..]` that

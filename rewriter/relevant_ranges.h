@@ -25,8 +25,9 @@ struct LexedFunction {
 struct SkippableText {
   /// False when the lexer gave up: nothing is skippable and the lists below are empty.
   bool lexed = false;
-  /// Some fn holds code a rule may match, or a fn nests fns (the index reads those from the
-  /// parse), or an `async` or `await` lies outside fns: the file is parsed, without `ranges`.
+  /// Some fn holds code a rule may match, or a fn that is not plain nests fns (the index reads
+  /// those from the parse), or an `async` or `await` lies outside fns: the file is parsed, without
+  /// `ranges`.
   /// Otherwise no rule can match in it, and the lists below index it.
   bool mustParse = false;
   /// Sorted, disjoint byte ranges no rule reads: each plain fn with the comments just before it
@@ -36,8 +37,9 @@ struct SkippableText {
   /// run of comments outside the fns that are kept (a kept fn's own comments, and those just
   /// before it, stay: fixes keep and move them).
   std::vector<TextRange> ranges;
-  /// The fns the parse does not index, for the callee index: the plain fns, which it skips, and
-  /// those in macro invocations (not `async` ones: what the macro makes of them is unknown).
+  /// The fns the parse does not index, for the callee index: the plain fns, which it skips, with
+  /// the fns nested in them, and those in macro invocations (not `async` ones: what the macro
+  /// makes of them is unknown).
   std::vector<LexedFunction> plainFunctions;
   /// The other fns of a file no rule can match in, for the callee index: those with a body no
   /// rule reads, and those without a body (`fn read(&mut self) -> R;` in a trait).

@@ -362,25 +362,27 @@ TEST(RustAnalysis, PurityAndSameTokens) {
   EXPECT_FALSE(rust::sameTokens(calls[0], h2));
 }
 
-TEST(RelevantRanges, PlainFnsAreThoseWithoutAsyncAwaitOrNestedFns) {
+TEST(RelevantRanges, PlainFnsAreThoseWithoutAsyncOrAwait) {
   std::string text =
       "use std::fmt;\n"
       "#[inline]\npub(crate) unsafe fn plain<'a>(x: &'a str) -> char { let c = '{'; let s = r#\"}\"#; /* } /* { */ */ c }\n"
       "async fn kept() { plain(\"x\").len(); }\n"
       "impl S {\n    pub fn method(&self) -> u8 { b'}' as u8 }\n    fn awaits(&self) { let _ = async { f().await }; }\n"
       "    fn declared(&self);\n}\n"
-      "fn outer() { fn inner() {} }\n"  // the index reads nested fns from the parse
+      "fn outer() { fn inner() {} }\n"  // listed with the fns nested in it
       "fn named() { is_async(); awaited(); }\n"  // keywords, not text
       "fn apply(f: fn(u8) -> u8) -> u8 { let g: fn(u8) -> u8 = f; g(1) }\n";  // pointer types nest no fn
   SkippableText skippable = skippableText(text);
   std::vector<std::string_view> plain;
   for (const auto& fn : skippable.plainFunctions) plain.push_back(std::string_view(text).substr(fn.item.begin, fn.item.end - fn.item.begin));
-  ASSERT_EQ(plain.size(), 4u);
+  ASSERT_EQ(plain.size(), 6u);
   EXPECT_EQ(plain[0].substr(0, 9), "#[inline]");
   EXPECT_EQ(plain[0].substr(plain[0].size() - 3), "c }");
   EXPECT_EQ(plain[1], "pub fn method(&self) -> u8 { b'}' as u8 }");
-  EXPECT_EQ(plain[2], "fn named() { is_async(); awaited(); }");
-  EXPECT_EQ(plain[3].substr(0, 9), "fn apply(");
+  EXPECT_EQ(plain[2], "fn outer() { fn inner() {} }");
+  EXPECT_EQ(plain[3], "fn inner() {}");
+  EXPECT_EQ(plain[4], "fn named() { is_async(); awaited(); }");
+  EXPECT_EQ(plain[5].substr(0, 9), "fn apply(");
   EXPECT_TRUE(skippable.mustParse);
 }
 
@@ -390,7 +392,8 @@ TEST(RelevantRanges, AFileIsParsedOnlyWhenARuleMayMatchInIt) {
   EXPECT_FALSE(mustParse("trait T { async fn f(&self); }\n"));
   EXPECT_FALSE(mustParse("pub async unsafe fn f(a: u8) -> u8 { let b = g(a).await; b }\n"));
   EXPECT_TRUE(mustParse("async fn f(a: u8) -> u8 { g(a).await }\n"));
-  EXPECT_TRUE(mustParse("fn f() { impl S { fn g(&self) {} } }\n"));
+  EXPECT_FALSE(mustParse("fn f() { impl S { fn g(&self) {} } }\n"));  // lexed, nested fns too
+  EXPECT_TRUE(mustParse("fn f() -> u8 { let v = 1; impl S { async fn g(&self) {} } v }\n"));
   EXPECT_TRUE(mustParse("const F: Fut = wrap(async { 1 });\n"));
   EXPECT_FALSE(mustParse("spawn!(async { 1 });\ncfg_rt! { pub async fn f(a: u8) -> u8 { g(a).await } }\n"));
 }
@@ -433,6 +436,22 @@ TEST(CalleeIndex, AFileNoRuleCanMatchInIsIndexedFromItsFnsAlone) {
   EXPECT_EQ(fetch.ties, "`fetch` gives `'s` to several parameters (lib.rs:4)");
   EXPECT_EQ(index.resolve({"make", true}).laziness, Laziness::Lazy);
   EXPECT_TRUE(index.candidates("len").empty());  // returns no future
+}
+
+TEST(CalleeIndex, MethodsOfImplsInFnBodiesAreIndexed) {
+  // `x.m()` may call the `m` of an `impl` in a fn body: parsed or lexed, it makes `m` ambiguous.
+  std::string nested = "fn outer() { impl S { fn m(&self) -> Fut { work(); Fut } } }\n";
+  std::string lazy = "impl T { async fn m(&self) { let v = g().await; v } }\n";
+  std::string kept = "async fn kept(s: &S) { s.m().await }\n";
+  CalleeIndex parsed, lexed, withKept;
+  parsed.addParsedFile("lib.rs", *SyntaxTree::parseRust(nested + lazy));
+  EXPECT_EQ(indexRustSource("lib.rs", nested + lazy, lexed), nullptr);
+  EXPECT_NE(indexRustSource("lib.rs", nested + lazy + kept, withKept), nullptr);
+  for (const CalleeIndex* index : {&parsed, &lexed, &withKept}) {
+    CalleeResolution m = index->resolve({"m", true});
+    EXPECT_EQ(m.laziness, Laziness::Unknown) << m.reason;
+    EXPECT_NE(m.reason.find("(lib.rs:1)"), std::string::npos) << m.reason;
+  }
 }
 
 TEST(CalleeIndex, LexedFnsNotYetAskedForAreStillListed) {
