@@ -507,7 +507,7 @@ bool isCoercionTarget(Node type) {
 
 /// The callee's definitions in this file (fns and trait declarations with its last path segment
 /// as name; a method call may name several), excluding the wrapper itself. They are all the
-/// callee may be only when the index found none elsewhere (see allDefinedHere).
+/// callee may be only when the index found none elsewhere (see notAllHere).
 std::vector<Node> calleeDefinitions(const Forward& f, const RuleInput& input) {
   size_t lastColon = f.call.name.rfind(':');
   std::string name = f.call.name.substr(lastColon == std::string::npos ? 0 : lastColon + 1);
@@ -521,18 +521,22 @@ std::vector<Node> calleeDefinitions(const Forward& f, const RuleInput& input) {
   return out;
 }
 
-/// Every definition that may be the callee is in this file, so calleeDefinitions has them all.
-bool allDefinedHere(const Forward& f, const RuleInput& input) { return f.callee.allDefinedIn(input.path); }
-
-std::string notAllHere(const Forward& f) {
-  return "not every definition that may be " + quoted(f.call.name) + " is in this file";
+/// Why `definitions` (calleeDefinitions) may not be all the callee may be, or "" when they are:
+/// the index found one elsewhere, or the parse skipped one here (a plain fn's whole text).
+std::string notAllHere(const Forward& f, const RuleInput& input, const std::vector<Node>& definitions) {
+  if (!f.callee.allDefinedIn(input.path))
+    return "not every definition that may be " + quoted(f.call.name) + " is in this file";
+  if (definitions.size() != f.callee.definitions)
+    return "not every definition of " + quoted(f.call.name) + " in this file was parsed (plain fns are only lexed)";
+  return "";
 }
 
 std::optional<std::string> outputMayBeCoerced(const Forward& f, const RuleInput& input) {
   Node output = f.fn.returnType;
   if (!output || !isCoercionTarget(output)) return std::nullopt;
   auto definitions = calleeDefinitions(f, input);
-  bool complete = !definitions.empty() && allDefinedHere(f, input), same = true;
+  std::string incomplete = notAllHere(f, input, definitions);  // never "" without definitions
+  bool complete = incomplete.empty(), same = true;
   for (Node definition : definitions) {
     std::optional<Node> theirs = futureOutput(definition);
     same &= theirs && *theirs && rust::sameTokens(*theirs, output);
@@ -540,7 +544,7 @@ std::optional<std::string> outputMayBeCoerced(const Forward& f, const RuleInput&
   if (complete && same) return std::nullopt;
   return "the body may coerce " + quoted(f.call.name) + "'s output to " + quoted(output.text()) +
          ", which a returned future cannot do, and " +
-         (complete ? "its definition here yields another type" : notAllHere(f));
+         (complete ? "its definition here yields another type" : incomplete);
 }
 
 /// Whether the wrapper takes borrows of more than one lifetime: a callee that gives one lifetime
