@@ -224,7 +224,6 @@ void finishFile(CppFile& file, const RunOptions& options) {
   FileResult& result = file.result;
   if (!result.source) return;
   const std::string& text = result.source->text();
-  result.fixedText = text;
   LineIndex lines(text);
   Suppressions suppressions(text);
   for (Finding& finding : file.findings) {
@@ -245,7 +244,7 @@ void finishFile(CppFile& file, const RunOptions& options) {
     result.internalError = "the fixes could not be applied together; none was";
     return;
   }
-  result.fixedText = std::move(*fixed);
+  result.setFixedText(std::move(*fixed));
   result.fixesApplied = fixes.size();
   recordApplied(result.applied, fixes);
   result.passes = 1;

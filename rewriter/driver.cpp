@@ -68,6 +68,24 @@ std::vector<TextRange> commentRanges(const SyntaxTree& tree) {
 
 size_t errorCount(std::string_view text) { return SyntaxTree::parseRust(text)->errorRanges().size(); }
 
+/// A Rust file of the run, from discovery to its results.
+struct Work {
+  FileResult* result;
+  std::string file;  // absolute
+  Config config;
+  std::string root;
+  std::unique_ptr<SyntaxTree> tree;
+};
+
+/// What run() builds besides the results (see RunResult::workingState).
+struct RunState {
+  explicit RunState(const DependencyOptions& options) : packages(options) {}
+  std::vector<Work> work;
+  std::map<std::string, CalleeIndex> indexes;
+  std::map<std::string, CrateIndexes> dependencies;
+  PackageIndexes packages;
+};
+
 bool isCargoProject(const std::string& root) {
   llvm::SmallString<256> manifest(root);
   llvm::sys::path::append(manifest, "Cargo.toml");
@@ -137,7 +155,7 @@ void processFile(FileResult& result, std::unique_ptr<SyntaxTree> parsed, const F
         f.inFixedText = true;
         result.findings.push_back(f);
       }
-  result.fixedText = std::move(text);
+  if (result.passes > 0) result.setFixedText(std::move(text));
 }
 
 RunResult run(const std::vector<std::string>& paths, const RunOptions& options) {
@@ -151,15 +169,9 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
   }
 
   ConfigResolver configs(options.configFile, options.checks);
-  struct Work {
-    FileResult* result;
-    std::string file;  // absolute
-    Config config;
-    std::string root;
-    std::unique_ptr<SyntaxTree> tree;
-  };
+  auto state = std::make_shared<RunState>(options.dependencies);
+  auto& [work, indexes, dependencies, packages] = *state;
   std::vector<FileResult> results;
-  std::vector<Work> work;
   results.reserve(discovered.files.size());
   for (const auto& file : discovered.files) {
     if (languageOf(file) != Language::Rust) continue;
@@ -178,9 +190,6 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
   // Finding a root's dependency graph mostly waits on `cargo metadata`: on threads of its own, so
   // that the pool's keep parsing meanwhile.
   llvm::ThreadPool graphs(llvm::hardware_concurrency(kGraphThreads));
-  std::map<std::string, CalleeIndex> indexes;
-  std::map<std::string, CrateIndexes> dependencies;
-  PackageIndexes packages(options.dependencies);
   // Files checked index themselves as they are parsed; every other file of a root (outside the
   // given paths, or excluded by configuration: its fns may still be the callee) is only indexed.
   std::set<std::string> processed;
@@ -231,10 +240,7 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
     pool.async([&w, &indexes, &dependencies, &options, &rules] {
       FileResult& result = *w.result;
       if (!result.source) return;
-      if (!w.tree) {
-        result.fixedText = result.source->text();
-        return;
-      }
+      if (!w.tree) return;
       PathOrigins origins(*w.tree);
       auto crates = dependencies.find(w.root);
       FileContext context{editionFor(w.file), &indexes.at(w.root), &origins,
@@ -252,6 +258,7 @@ RunResult run(const std::vector<std::string>& paths, const RunOptions& options) 
   run.filesScanned = results.size() + cppResults.size();
   for (auto& r : results) run.files.push_back(std::move(r));
   for (auto& r : cppResults) run.files.push_back(std::move(r));
+  run.workingState = std::move(state);
   return run;
 }
 

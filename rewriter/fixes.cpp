@@ -151,7 +151,7 @@ void recordApplied(std::vector<AppliedFix>& applied, const std::vector<const Fin
 
 void writeIfApplying(FileResult& result, const std::string& file, const RunOptions& options) {
   if (options.mode != RunMode::Apply || !result.changed()) return;
-  std::string error = writeFileAtomically(file, result.source->toDisk(result.fixedText));
+  std::string error = writeFileAtomically(file, result.source->toDisk(result.fixedText()));
   if (!error.empty()) result.internalError = "not written: " + error;
 }
 

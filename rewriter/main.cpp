@@ -232,7 +232,7 @@ int main(int argc, char** argv) {
     for (const auto& file : result.files)
       if (file.changed())
         llvm::outs() << unifiedDiff(file.path, file.source->toDisk(file.source->text()),
-                                    file.source->toDisk(file.fixedText));
+                                    file.source->toDisk(file.fixedText()));
   switch (format) {
     case Format::Text:
       printText(result, output, options.mode == RunMode::Diff ? llvm::errs() : llvm::outs(), llvm::errs());

@@ -48,7 +48,7 @@ class FilePositions {
   bool inSourceText(const ReportedFinding& reported) const { return !reported.inFixedText; }
   /// Built on first use: most files of a run have no finding.
   const LineIndex& linesOf(const ReportedFinding& reported) const {
-    if (!inSourceText(reported)) return fixedLines_ ? *fixedLines_ : fixedLines_.emplace(file_.fixedText);
+    if (!inSourceText(reported)) return fixedLines_ ? *fixedLines_ : fixedLines_.emplace(file_.fixedText());
     if (!sourceLines_) sourceLines_.emplace(file_.source ? std::string_view(file_.source->text()) : std::string_view());
     return *sourceLines_;
   }

@@ -230,7 +230,7 @@ std::vector<Site> sitesOf(const RunResult& run) {
   for (const FileResult& file : run.files) {
     if (!file.changed()) continue;
     std::string absoluteFile = absolute(file.path);
-    LineIndex lines(file.fixedText);
+    LineIndex lines(file.fixedText());
     for (const AppliedFix& fix : file.applied) {
       uint32_t last = fix.range.end > fix.range.begin ? fix.range.end - 1 : fix.range.begin;
       sites.push_back({fixKey(file.path, fix.check, fix.message), absoluteFile, lines.line(fix.range.begin),
@@ -342,7 +342,7 @@ class Verifier {
         auto bytes = llvm::MemoryBuffer::getFile(absoluteFile, /*IsText=*/false, /*RequiresNullTerminator=*/false);
         if (!bytes) {
           file.internalError = "--verify could not keep a copy of it: " + bytes.getError().message();
-          file.fixedText = file.source->text();
+          file.setFixedText(file.source->text());
           continue;
         }
         originals_[absoluteFile] = (*bytes)->getBuffer().str();
@@ -422,7 +422,7 @@ class Verifier {
           finding.outcome = Outcome::RejectedByCompiler;
           finding.compilerError = why;
         }
-      file.fixedText = file.source->text();
+      file.setFixedText(file.source->text());
       file.fixesApplied = 0;
       file.applied.clear();
     }

@@ -78,7 +78,7 @@ FileResult process(std::string text, const std::vector<const Rule*>& rules, RunM
 TEST(Passes, NestedOverlappingFixesConvergeInOneRun) {
   ParenthesizeAwait rule;
   auto result = process("async fn f() { a(b(c().await).await).await; }\n", {&rule});
-  EXPECT_EQ(result.fixedText, "async fn f() { (a((b((c().await)).await)).await); }\n");
+  EXPECT_EQ(result.fixedText(), "async fn f() { (a((b((c().await)).await)).await); }\n");
   EXPECT_EQ(result.fixesApplied, 3u);
   EXPECT_EQ(result.passes, 3u);
   ASSERT_EQ(result.findings.size(), 3u);
@@ -90,10 +90,10 @@ TEST(Passes, AppliedRangesFollowLaterPasses) {
   // fix's range grows with the inner edit.
   ParenthesizeAwait rule;
   auto result = process("async fn f() { x; a(b().await).await; }\n", {&rule});
-  ASSERT_EQ(result.fixedText, "async fn f() { x; (a((b().await)).await); }\n");
+  ASSERT_EQ(result.fixedText(), "async fn f() { x; (a((b().await)).await); }\n");
   std::vector<std::string> covered;
   for (const AppliedFix& fix : result.applied)
-    covered.push_back(result.fixedText.substr(fix.range.begin, fix.range.end - fix.range.begin));
+    covered.push_back(result.fixedText().substr(fix.range.begin, fix.range.end - fix.range.begin));
   EXPECT_EQ(covered, (std::vector<std::string>{"(a((b().await)).await)", "(b().await)"}));
 }
 
@@ -111,8 +111,8 @@ TEST(Passes, FixThatBreaksParsingIsDroppedOthersKept) {
   BadFixes bad;
   ParenthesizeAwait paren;
   auto result = process("fn breaks() { 1 }\nasync fn ok() { c().await; }\n", {&bad, &paren});
-  EXPECT_NE(result.fixedText.find("fn breaks() { 1 }"), std::string::npos);
-  EXPECT_NE(result.fixedText.find("(c().await)"), std::string::npos);
+  EXPECT_NE(result.fixedText().find("fn breaks() { 1 }"), std::string::npos);
+  EXPECT_NE(result.fixedText().find("(c().await)"), std::string::npos);
   ASSERT_TRUE(result.internalError);
   EXPECT_EQ(result.findings[0].outcome, Outcome::Reverted);
 }
@@ -131,14 +131,14 @@ TEST(Passes, UnsafeFixesNeedTheFlag) {
   EXPECT_FALSE(without.changed());
   EXPECT_EQ(without.findings[0].outcome, Outcome::NeedsUnsafeFixes);
   auto with = process("fn unsafe_one() -> u8 { 1 }\n", {&bad}, RunMode::Apply, true);
-  EXPECT_EQ(with.fixedText, "fn unsafe_one() -> u8 { 2 }\n");
+  EXPECT_EQ(with.fixedText(), "fn unsafe_one() -> u8 { 2 }\n");
 }
 
 TEST(Passes, NotEditedNearSyntaxErrors) {
   ParenthesizeAwait rule;
   auto result = process("async fn broken() { c().await; let = ; }\nasync fn fine() { d().await; }\n", {&rule});
-  EXPECT_NE(result.fixedText.find("c().await;"), std::string::npos);
-  EXPECT_NE(result.fixedText.find("(d().await)"), std::string::npos);
+  EXPECT_NE(result.fixedText().find("c().await;"), std::string::npos);
+  EXPECT_NE(result.fixedText().find("(d().await)"), std::string::npos);
   EXPECT_EQ(result.findings[0].outcome, Outcome::NearParseError);
 }
 

@@ -24,7 +24,6 @@ FileResult fileWith(std::string path, std::string raw) {
   FileResult file;
   file.path = path;
   file.source = SourceFile::fromBytes(std::move(path), std::move(raw));
-  file.fixedText = file.source->text();
   return file;
 }
 
@@ -218,7 +217,7 @@ TEST(OutputText, SummaryAfterApplyAndInternalErrors) {
   FileResult& file = run.files[0];
   TextRange call = rangeOf(kWrapper, "inner(x).await");
   addFinding(file, "forward-await", call, safeReplace(call, "inner(x)"), Outcome::Applied);
-  file.fixedText = "async fn outer(x: u32) -> u32 {\n    inner(x)\n}\n";
+  file.setFixedText("async fn outer(x: u32) -> u32 {\n    inner(x)\n}\n");
   file.fixesApplied = 2;  // one more in a later pass
   file.internalError = "a `forward-await` fix produced code that does not parse; it was dropped";
   EXPECT_EQ(text(run, {RunMode::Apply, false, false, false}).summary,
@@ -251,7 +250,7 @@ TEST(OutputJson, FilesFindingsAndSummary) {
   ReportedFinding& reported = addFinding(run.files[0], "redundant-async-block", block,
                                          safeReplace(block, "g()", "use the future"), Outcome::Applied);
   reported.finding.notes.push_back(Note{rangeOf(source, "g()"), "awaited here"});
-  run.files[0].fixedText = "fn f() {\n    g()\n}\n";
+  run.files[0].setFixedText("fn f() {\n    g()\n}\n");
   run.files[0].fixesApplied = 1;
   run.files[0].passes = 2;
   FileResult skipped;
@@ -552,11 +551,11 @@ TEST(OutputExportFixes, LaterPassFindingsAreLeftOut) {
   FileResult& file = run.files[0];
   TextRange call = rangeOf(file.source->text(), "b().await");
   addFinding(file, "first", call, safeReplace(call, "b()"), Outcome::Applied);
-  file.fixedText = "fn a() {\n    c().await\n}\n";
+  file.setFixedText("fn a() {\n    c().await\n}\n");
   // A later pass found this in the fixed text; its fix was not taken, but pretend the flag is on.
   ReportedFinding later;
-  later.finding = Finding{"later", "m", rangeOf(file.fixedText, "c().await"),
-                          {}, Fix::unsafe("u", "eager", {TextEdit{rangeOf(file.fixedText, "c()"), "d()"}})};
+  later.finding = Finding{"later", "m", rangeOf(file.fixedText(), "c().await"),
+                          {}, Fix::unsafe("u", "eager", {TextEdit{rangeOf(file.fixedText(), "c()"), "d()"}})};
   later.outcome = Outcome::NeedsUnsafeFixes;
   later.line = 2, later.column = 5, later.sourceLine = "    c().await";
   file.findings.push_back(later);
