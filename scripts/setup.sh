@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libclang-rt-16-dev: clang's ASan/UBSan runtimes, which the C++ fixtures link; clang-16 does not pull it in.
+# libzstd-dev: LLVM's CMake package names zstd, which coro-fix links with LLVM's static libraries.
 debian_packages=(cmake ninja-build g++ git python3 clang-16 llvm-16-dev libclang-16-dev libclang-cpp16-dev
-                 libclang-rt-16-dev libspdlog-dev googletest libgtest-dev valgrind
+                 libclang-rt-16-dev libzstd-dev libspdlog-dev googletest libgtest-dev valgrind
                  libasio-dev libasio-doc)  # asio's headers, and its C++20 coroutine examples for realworld.asio
 missing=()
 for package in "${debian_packages[@]}"; do
