@@ -324,7 +324,8 @@ void forEachDefinition(std::string_view path, const SyntaxTree& tree, uint32_t f
       std::string where = location(path, firstLine + n.line());
       std::string_view name = n.field("name").text();
       addIn(n, name, declared(n, name, where), where);
-    } else if (auto f = rust::asFunction(n)) {
+    } else if (auto f = rust::asFunction(n); f && !(f->body && tree.skipsInside(f->body))) {
+      // A body the parse skipped is indexed from the lexer (see indexRustSource).
       std::string where = location(path, firstLine + n.line());
       addIn(n, f->name.text(), defined(*f, where), where);
     }
@@ -501,8 +502,13 @@ std::unique_ptr<SyntaxTree> indexRustSource(std::string_view path, std::string_v
   std::vector<std::pair<uint32_t, uint32_t>> skip;
   for (TextRange range : skippable.ranges) skip.emplace_back(range.begin, range.end);
   auto tree = SyntaxTree::parseRustSkipping(text, skip);
-  // A parse that fell back to the whole text sees the plain fns itself.
-  if (tree->isPartial()) addLexedFns({&skippable.plainFunctions});
+  // A parse that fell back to the whole text sees every fn itself; one that did not, neither the
+  // plain fns nor the bodies it skipped (which may just build or forward a future).
+  if (tree->isPartial()) {
+    addLexedFns({&skippable.plainFunctions});
+    for (const LexedFunction& fn : skippable.otherFunctions)
+      if (fn.signature.end != fn.item.end) addLexed(path, text, fn, index);
+  }
   index.addParsedFile(path, *tree);
   return tree;
 }

@@ -241,14 +241,14 @@ class Scanner {
   }
 
   /// Whether no rule reads inside the braces from token `open` to `close`: a fn body (`isAsync`
-  /// for an `async fn`'s) or an `async` block's. Such a body holds statements, so the index takes
-  /// the fn for what its signature says whatever they are, and nothing a rule matches:
-  ///   - it holds more than one statement: forward-await and redundant-async-block want one
-  ///     expression;
+  /// for an `async fn`'s) or an `async` block's. Nothing in it is what a rule matches:
+  ///   - it holds more than one statement, or does not end in an await: forward-await and
+  ///     redundant-async-block want one awaited call (the index reads a fn of one expression
+  ///     from the lexer: see SkippableText::otherFunctions);
   ///   - an `async` one awaits itself (not only in nested blocks): ready-future wants no await;
   ///   - fewer than two awaits end a `match` arm or a block: hoist-await needs two such arms;
   ///   - each `async` block in it is such a body too, and it holds no other `async` (a closure)
-  ///     and no nested fn (the index reads those).
+  ///     and no nested fn (the index reads those from the parse).
   bool noRuleReads(size_t open, size_t close, bool isAsync) const {
     bool awaits = false, statements = false;
     unsigned armEndingAwaits = 0;
@@ -270,7 +270,10 @@ class Scanner {
       if (isPunct(i, ';') && i + 1 < close) statements = true;
       if (isPunct(i, '{') || isPunct(i, '(') || isPunct(i, '[')) i = match_[i];
     }
-    return statements && armEndingAwaits < 2 && (awaits || !isAsync);
+    size_t last = close - 1;  // `g(..).await`, `(g(..).await)`, `return g(..).await;`, `g(..).await?`
+    while (last > open && (isPunct(last, ';') || isPunct(last, ')') || isPunct(last, '?'))) --last;
+    bool endsInAwait = isWord(last, "await");
+    return (statements || !endsInAwait) && armEndingAwaits < 2 && (awaits || !isAsync);
   }
 
   /// The `{` of the block `extern "ABI" {` that starts at token `i`, or kNone.
@@ -306,11 +309,16 @@ class Scanner {
   }
 
   /// The token ending the fn's signature, skipping its brackets: the body's `{`, or the `;` of a
-  /// declaration; kNone if anything else follows.
+  /// declaration; kNone if anything else follows. Angle brackets are counted: the `{ N }` of a
+  /// const argument (`Vec<u8, { N }>`) is not the body.
   size_t signatureEnd(size_t fn) const {
+    int angles = 0;
     for (size_t i = fn + 2; i < t_.size(); ++i) {
-      if (isPunct(i, ';') || isPunct(i, '{')) return i;
-      if (isPunct(i, '(') || isPunct(i, '[')) i = match_[i];
+      if (isPunct(i, '-') && i + 1 < t_.size() && isPunct(i + 1, '>')) ++i;  // `->`
+      else if (isPunct(i, '<')) ++angles;
+      else if (isPunct(i, '>')) --angles;
+      else if (angles <= 0 && (isPunct(i, ';') || isPunct(i, '{'))) return i;
+      else if (isPunct(i, '(') || isPunct(i, '[') || isPunct(i, '{')) i = match_[i];
       else if (isPunct(i, '}') || isPunct(i, ')') || isPunct(i, ']')) return kNone;
     }
     return kNone;

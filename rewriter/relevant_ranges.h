@@ -41,8 +41,9 @@ struct SkippableText {
   /// the fns nested in them, and those in macro invocations (not `async` ones: what the macro
   /// makes of them is unknown).
   std::vector<LexedFunction> plainFunctions;
-  /// The other fns of a file no rule can match in, for the callee index: those with a body no
-  /// rule reads, and those without a body (`fn read(&mut self) -> R;` in a trait).
+  /// The other fns, for the callee index: those with a body no rule reads (which the parse
+  /// skips, keeping the signature), and those without a body (`fn read(&mut self) -> R;` in a
+  /// trait), which the parse indexes in a file it parses.
   std::vector<LexedFunction> otherFunctions;
 };
 

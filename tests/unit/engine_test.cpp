@@ -500,21 +500,42 @@ TEST(RelevantRanges, AFnBodyNoRuleReadsKeepsOnlyItsSignature) {
       "async fn never_awaits(a: u8) -> u8 { let b = a; b }\n"      // ready-future's
       "async fn branches(a: u8) -> u8 { let b = 1; if a > b { g(a).await } else { g(b).await } }\n"  // hoist-await's
       "async fn matches(a: u8) -> u8 { let b = 1; match a { 0 => g(a).await, _ => g(b).await } }\n"
-      "async fn blocks(a: u8) { let f = async move { g(a).await }; f.await; }\n";  // redundant-async-block's
+      "async fn blocks(a: u8) { let f = async move { g(a).await }; f.await; }\n"  // redundant-async-block's
+      "async fn loops(a: u8) { loop { g(a).await; } }\n"  // one expression, but no awaited call
+      "fn builds_later(a: u8) -> impl Future<Output = u8> { async move { let b = g(a).await; b } }\n"
+      "async fn sized(a: u8) -> Vec<u8, { N }> { let b = g(a).await; vec![b] }\n";  // a const argument
   std::vector<std::pair<uint32_t, uint32_t>> skip;
   for (auto r : skippableText(text).ranges) skip.emplace_back(r.begin, r.end);
   std::vector<std::string> skipped;
   for (auto [begin, end] : skip) skipped.push_back(text.substr(begin, end - begin));
   EXPECT_EQ(skipped, (std::vector<std::string>{" let b = g(a).await; b + 1 ",
                                                " if a > 1 { g(a).await; } else { g(1).await; } h().await; 1 ",
-                                               " let t = async move { let b = g(a).await; b }; spawn(t); "}));
+                                               " let t = async move { let b = g(a).await; b }; spawn(t); ",
+                                               " loop { g(a).await; } ", " async move { let b = g(a).await; b } ",
+                                               " let b = g(a).await; vec![b] "}));
   auto tree = SyntaxTree::parseRustSkipping(text, skip);
   ASSERT_FALSE(tree->hasError());
   Node first = tree->root().namedChild(0);
   EXPECT_EQ(first.field("return_type").text(), "u8");
   std::vector<bool> elided;
   for (Node fn : tree->root().namedChildren()) elided.push_back(tree->skipsInside(fn.field("body")));
-  EXPECT_EQ(elided, (std::vector<bool>{true, true, true, false, false, false, false, false, false, false, false}));
+  EXPECT_EQ(elided, (std::vector<bool>{true, true, true, false, false, false, false, false, false, false, false, true,
+                                       true, true}));
+}
+
+TEST(CalleeIndex, ABodyTheParseSkippedIsIndexedFromTheLexer) {
+  // The parse sees `builds` with an empty body; the lexer's text shows it only builds a future.
+  std::string text =
+      "fn builds(a: u8) -> impl Future<Output = u8> { async move { let b = g(a).await; b } }\n"
+      "async fn kept(a: u8) -> u8 { builds(a).await }\n";
+  CalleeIndex index;
+  auto tree = indexRustSource("lib.rs", text, index);
+  ASSERT_NE(tree, nullptr);
+  EXPECT_TRUE(tree->skipsInside(tree->root().namedChild(0).field("body")));
+  CalleeResolution builds = index.resolve({"builds", false});
+  EXPECT_EQ(builds.laziness, Laziness::Lazy);
+  EXPECT_EQ(builds.reason, "`builds` only builds an `async` block (lib.rs:1)");
+  EXPECT_EQ(builds.definitions, 1u);
 }
 
 TEST(RelevantRanges, ForeignFnsAreNotTakenForTraitDeclarations) {
