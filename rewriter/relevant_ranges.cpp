@@ -120,7 +120,9 @@ class Scanner {
 
   bool run(SkippableText& out) {
     if (!matchBrackets()) return false;
-    // First and last token of each fn and of each macro invocation outside fns, in order.
+    // Token spans, in order, whose comments addCommentGaps leaves alone: each kept or plain fn's
+    // from its first token (a kept fn keeps the comments just before it), and the inside of each
+    // body and macro invocation skipped whole.
     std::vector<std::pair<size_t, size_t>> fns;
     size_t externBlockEnd = 0;  // the `}` of the `extern "C" { .. }` block being scanned
     size_t macroEnd = 0;        // the closing bracket of the macro invocation being scanned
@@ -131,7 +133,7 @@ class Scanner {
         // No rule reads inside a macro invocation, and the parse sees no item there.
         macroEnd = match_[open];
         addInside(open, macroEnd, out.ranges);
-        fns.emplace_back(i, macroEnd);
+        fns.emplace_back(open + 1, macroEnd);
         i = open;
         continue;
       }
@@ -156,13 +158,15 @@ class Scanner {
         out.plainFunctions.push_back(shape(start, i, body, close));
         addNestedFns(i, close, out.plainFunctions);
         out.ranges.push_back({gapBegin(start), t_[close].end});
+        fns.emplace_back(start, close);
       } else if (noRuleReads(body, close, isAsyncFn(start, i))) {
         out.otherFunctions.push_back(shape(start, i, body, close));
         addInside(body, close, out.ranges);
+        fns.emplace_back(body + 1, close);  // its docs are skipped too: no rule reads or edits it
       } else {
         out.mustParse = true;
+        fns.emplace_back(start, close);
       }
-      fns.emplace_back(start, close);
       i = close;  // outermost only: a kept fn's nested items stay parsed with it
     }
     addCommentGaps(fns, out.ranges);

@@ -479,12 +479,14 @@ TEST(RelevantRanges, CommentsAreSkippedExceptInAndJustBeforeKeptFns) {
       "/// plain docs\n#[inline]\nfn plain() {}\n"
       "/// struct docs\nstruct S { /* field */ x: u8 }\n"
       "/// kept docs\nasync fn kept() { /* inside */ }\n"
+      "/// other docs\nasync fn other() { let v = g().await; v }\n"  // no rule reads or edits it
       "// tail\n";
   SkippableText skippable = skippableText(text);
   std::vector<std::string_view> skipped;
   for (auto r : skippable.ranges) skipped.push_back(std::string_view(text).substr(r.begin, r.end - r.begin));
   EXPECT_EQ(skipped, (std::vector<std::string_view>{"//! crate docs\n", " // trailing\n/// plain docs\n#[inline]\nfn plain() {}",
-                                                    "\n/// struct docs\n", " /* field */ ", "\n// tail\n"}));
+                                                    "\n/// struct docs\n", " /* field */ ", "\n/// other docs\n",
+                                                    " let v = g().await; v ", "\n// tail\n"}));
   ASSERT_EQ(skippable.plainFunctions.size(), 1u);
 }
 
