@@ -65,17 +65,42 @@ SourceFile SourceFile::fromBytes(std::string path, std::string raw) {
     text.remove_prefix(kBom.size());
   }
   file.crlf_ = allLineEndingsCrlf(text);
-  file.text_ = file.crlf_ ? replaceAll(text, "\r\n", "\n") : std::string(text);
+  if (file.crlf_) file.text_ = replaceAll(text, "\r\n", "\n");
+  else if (file.bom_) file.text_ = std::string(text);
+  else file.text_ = std::move(raw);  // most files: no copy
   return file;
 }
 
+namespace {
+/// The whole of the file at `path`, read straight into the string a SourceFile keeps.
+std::error_code readWhole(const std::string& path, std::string& out) {
+  auto file = llvm::sys::fs::openNativeFileForRead(path);
+  if (!file) return llvm::errorToErrorCode(file.takeError());
+  llvm::sys::fs::file_status status;
+  std::error_code error = llvm::sys::fs::status(*file, status);
+  // One byte more than its size, so that reading up to the end needs no second buffer; a file
+  // that grows meanwhile (or has no size) is read to its end.
+  size_t filled = 0;
+  out.resize(error ? 0 : status.getSize() + 1);
+  while (!error) {
+    if (filled == out.size()) out.resize(2 * filled + 4096);
+    auto read = llvm::sys::fs::readNativeFile(*file, {out.data() + filled, out.size() - filled});
+    if (!read) error = llvm::errorToErrorCode(read.takeError());
+    else if (*read == 0) break;
+    else filled += *read;
+  }
+  out.resize(filled);
+  llvm::sys::fs::closeFile(*file);
+  return error;
+}
+}  // namespace
+
 std::optional<SourceFile> SourceFile::load(const std::string& path, std::string& skipReason) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
-  if (!buffer) {
-    skipReason = "cannot read: " + buffer.getError().message();
+  std::string bytes;
+  if (std::error_code error = readWhole(path, bytes)) {
+    skipReason = "cannot read: " + error.message();
     return std::nullopt;
   }
-  std::string_view bytes = (*buffer)->getBuffer();
   if (bytes.find('\0') != std::string_view::npos) {
     skipReason = "binary file (contains NUL bytes)";
     return std::nullopt;
@@ -84,7 +109,7 @@ std::optional<SourceFile> SourceFile::load(const std::string& path, std::string&
     skipReason = "not valid UTF-8";
     return std::nullopt;
   }
-  return fromBytes(path, std::string(bytes));
+  return fromBytes(path, std::move(bytes));
 }
 
 std::string SourceFile::toDisk(std::string_view text) const {
