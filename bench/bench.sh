@@ -6,9 +6,11 @@
 #      their sources through `cargo metadata`;
 #   2. installs ast-grep from npm as pinned by bench/package-lock.json;
 #   3. runs `coro-fix --quiet --format json -j N` and `ast-grep scan` with bench/ast-grep's rules
-#      (the same syntactic shapes coro-fix's checks start from), best of $RUNS each;
+#      (each the syntactic shape one of coro-fix's checks starts from, before its safety
+#      conditions), best of $RUNS each;
 #   4. verifies by checksum that coro-fix (in check mode) modified no file;
-#   5. prints the times, their ratio, and the findings / matches per check.
+#   5. prints the times, their ratio, and the findings / matches per check, with how many of
+#      them both tools report at the same file and line.
 #
 # Usage: bash bench/bench.sh             (after building coro-fix)
 #   CORO_FIX=path  the coro-fix binary (default: build/coro-fix)
@@ -121,7 +123,15 @@ python3 - "$work" "${#sources[@]}" "$corpus_files" "$corpus_bytes" "$coro_fix_s"
 import collections, json, os, re, sys
 work, crates, files, size, cf_s, cf_cpu, ag_s, ag_cpu, runs, jobs = sys.argv[1:]
 cf = json.load(open(f"{work}/coro-fix.json"))
-ag = collections.Counter(json.loads(line)["ruleId"] for line in open(f"{work}/ast-grep.jsonl") if line.strip())
+matches = [json.loads(line) for line in open(f"{work}/ast-grep.jsonl") if line.strip()]
+ag = collections.Counter(m["ruleId"] for m in matches)
+# Where each tool reports a shape, per check: file and 1-based line (coro-fix's range may begin
+# after a `pub` that ast-grep's node includes, never on another line).
+ag_places = collections.Counter((m["ruleId"], m["file"], m["range"]["start"]["line"] + 1) for m in matches)
+cf_places = collections.Counter((f["check"], f["path"], f["line"]) for f in cf["findings"])
+same = collections.Counter()
+for (check, path, line), n in (ag_places & cf_places).items():
+    same[check] += n
 scanned = re.search(r"scannedFileCount=(\d+)", open(f"{work}/ast-grep.jsonl.err").read())
 summary = cf["summary"]
 cf_counts = summary["findingsPerCheck"]
@@ -145,13 +155,17 @@ print(f"\nast-grep / coro-fix: {float(ag_s) / float(cf_s):.2f} in wall time, "
       f"{float(ag_cpu) / float(cf_cpu):.2f} in CPU time (above 1: coro-fix is faster)\n")
 
 checks = sorted(set(cf_counts) | set(ag))
-print("| check                 | coro-fix findings | safe fix | unsafe fix | no fix | ast-grep matches |")
-print("|-----------------------|------------------:|---------:|-----------:|-------:|-----------------:|")
+print("| check                 | coro-fix findings | safe fix | unsafe fix | no fix | ast-grep matches | same place |")
+print("|-----------------------|------------------:|---------:|-----------:|-------:|-----------------:|-----------:|")
 for check in checks:
     print(f"| {check:<21} | {cf_counts.get(check, 0):>17} | {outcomes[(check, 'safe')]:>8} | "
-          f"{outcomes[(check, 'unsafe')]:>10} | {outcomes[(check, 'unavailable')]:>6} | {ag.get(check, 0):>16} |")
+          f"{outcomes[(check, 'unsafe')]:>10} | {outcomes[(check, 'unavailable')]:>6} | {ag.get(check, 0):>16} | "
+          f"{same[check]:>10} |")
 total = lambda key: sum(outcomes[(c, key)] for c in checks)
 print(f"| {'total':<21} | {summary['findings']:>17} | {total('safe'):>8} | {total('unsafe'):>10} | "
-      f"{total('unavailable'):>6} | {sum(ag.values()):>16} |")
+      f"{total('unavailable'):>6} | {sum(ag.values()):>16} | {sum(same.values()):>10} |")
+agree = summary["findings"] == sum(ag.values()) == sum(same.values())
+print("\nSame syntactic matches: " + ("yes, every finding and match at the same file and line." if agree else
+      "NO: the counts or places differ (compare bench/work/coro-fix.json with bench/work/ast-grep.jsonl)."))
 print("\ncoro-fix modified no file (sha256 of every file in the corpus before and after).")
 PY
