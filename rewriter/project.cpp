@@ -278,7 +278,6 @@ CalleeResolution agreed(std::vector<CalleeIndex::Definition> found, std::string_
                std::string(scope) + " that differ: " + first.reason + "; " + other->reason,
            mayBeUnpin};
   out.allTie = true;
-  out.definitions = found.size();
   for (const auto& d : found) {
     if (std::find(out.files.begin(), out.files.end(), d.file) == out.files.end()) out.files.push_back(d.file);
     if (out.ties.empty()) out.ties = d.ties;

@@ -50,7 +50,6 @@ struct CalleeResolution {
   /// in words (see CalleeIndex::Definition::ties); empty when none does.
   std::string ties = "";
   bool allTie = false;  // every definition that may be the callee does
-  size_t definitions = 0;  // how many definitions may be the callee
 
   /// Every definition that may be the callee is in `file`: rules may read them all there.
   bool allDefinedIn(std::string_view file) const {

@@ -92,6 +92,8 @@ class SyntaxTree {
   /// Part of `node`'s text was skipped by the parse (see parseRustSkipping): an `async fn` body
   /// that awaits reads as an empty block.
   bool skipsInside(Node node) const;
+  /// The byte ranges the parse skipped, sorted: a plain fn there has no node at all.
+  const std::vector<std::pair<uint32_t, uint32_t>>& skipped() const { return skipped_; }
   /// Byte ranges of ERROR and MISSING nodes, so edits near them can be refused.
   std::vector<std::pair<uint32_t, uint32_t>> errorRanges() const;
   /// The smallest node under `within` that spans [begin, end), or `within`.

@@ -505,12 +505,19 @@ bool isCoercionTarget(Node type) {
   return unsized;
 }
 
+/// The callee's last path segment (`g` for `a::g`): what its definitions are named.
+std::string_view calleeName(const Forward& f) {
+  std::string_view name = f.call.name;
+  size_t lastColon = name.rfind(':');
+  return lastColon == std::string_view::npos ? name : name.substr(lastColon + 1);
+}
+
 /// The callee's definitions in this file (fns and trait declarations with its last path segment
 /// as name; a method call may name several), excluding the wrapper itself. They are all the
-/// callee may be only when the index found none elsewhere (see notAllHere).
+/// callee may be only when the index found none elsewhere and the parse skipped none (see
+/// notAllHere).
 std::vector<Node> calleeDefinitions(const Forward& f, const RuleInput& input) {
-  size_t lastColon = f.call.name.rfind(':');
-  std::string name = f.call.name.substr(lastColon == std::string::npos ? 0 : lastColon + 1);
+  std::string_view name = calleeName(f);
   std::vector<Node> out;
   walk(input.tree.root(), [&](Node n) {
     if ((n.is("function_item") || n.is("function_signature_item")) && n.field("name").text() == name &&
@@ -521,13 +528,30 @@ std::vector<Node> calleeDefinitions(const Forward& f, const RuleInput& input) {
   return out;
 }
 
+/// Whether text the parse skipped holds `fn name`: a plain fn is skipped whole, so a definition
+/// there has no node (a mention in a comment or string only makes the check more careful).
+bool skippedMayDefine(const SyntaxTree& tree, std::string_view name) {
+  auto isIdent = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (auto [begin, end] : tree.skipped()) {
+    std::string_view text = tree.text().substr(begin, end - begin);
+    for (size_t at = text.find(name); at != std::string_view::npos; at = text.find(name, at + 1)) {
+      if (at + name.size() < text.size() && isIdent(text[at + name.size()])) continue;
+      size_t before = at;
+      while (before > 0 && std::isspace(static_cast<unsigned char>(text[before - 1]))) --before;
+      if (before < at && before >= 2 && text.substr(before - 2, 2) == "fn" && (before == 2 || !isIdent(text[before - 3])))
+        return true;
+    }
+  }
+  return false;
+}
+
 /// Why `definitions` (calleeDefinitions) may not be all the callee may be, or "" when they are:
-/// the index found one elsewhere, or the parse skipped one here (a plain fn's whole text).
+/// the index found one elsewhere, or the parse skipped one here.
 std::string notAllHere(const Forward& f, const RuleInput& input, const std::vector<Node>& definitions) {
-  if (!f.callee.allDefinedIn(input.path))
+  if (definitions.empty() || !f.callee.allDefinedIn(input.path))
     return "not every definition that may be " + quoted(f.call.name) + " is in this file";
-  if (definitions.size() != f.callee.definitions)
-    return "not every definition of " + quoted(f.call.name) + " in this file was parsed (plain fns are only lexed)";
+  if (skippedMayDefine(input.tree, calleeName(f)))
+    return "a definition of " + quoted(f.call.name) + " in this file was only lexed, not parsed (a plain fn)";
   return "";
 }
 
@@ -535,7 +559,7 @@ std::optional<std::string> outputMayBeCoerced(const Forward& f, const RuleInput&
   Node output = f.fn.returnType;
   if (!output || !isCoercionTarget(output)) return std::nullopt;
   auto definitions = calleeDefinitions(f, input);
-  std::string incomplete = notAllHere(f, input, definitions);  // never "" without definitions
+  std::string incomplete = notAllHere(f, input, definitions);
   bool complete = incomplete.empty(), same = true;
   for (Node definition : definitions) {
     std::optional<Node> theirs = futureOutput(definition);
