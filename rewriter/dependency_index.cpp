@@ -22,11 +22,11 @@ namespace json = llvm::json;
 namespace {
 
 /// Bumped whenever what is indexed or how it is stored changes: older entries are then not read.
-constexpr int64_t kCacheFormat = 9;
+constexpr int64_t kCacheFormat = 10;
 /// Bumped whenever what is asked of cargo, or how the answer is stored, changes.
 constexpr int64_t kGraphFormat = 3;
 
-/// Where entries of one format live (`deps/v9`): a run removes every other format's, which no
+/// Where entries of one format live (`deps/v10`): a run removes every other format's, which no
 /// run of this version reads again.
 std::string formatDir(const std::string& cacheDir, llvm::StringRef kind, int64_t format) {
   llvm::SmallString<256> path(cacheDir);

@@ -317,8 +317,9 @@ void forEachDefinition(std::string_view path, const SyntaxTree& tree, uint32_t f
     add(std::string(name), std::move(definition));
   };
   // Items in fn bodies count too: `impl S { fn m(..) }` in a fn defines a method any `x.m()` may
-  // call, and a nested fn may share a name with the callee.
+  // call, and a nested fn may share a name with the callee. A foreign fn returns a C value.
   walk(tree.root(), [&](Node n) {
+    if (n.is("foreign_mod_item")) return false;
     if (n.is("function_signature_item")) {  // a trait's fn without a default body
       std::string where = location(path, firstLine + n.line());
       std::string_view name = n.field("name").text();
@@ -494,6 +495,7 @@ std::unique_ptr<SyntaxTree> indexRustSource(std::string_view path, std::string_v
     for (const auto* fns : lists)
       for (const LexedFunction& fn : *fns) addLexed(path, text, fn, index);
   };
+  addLexedFns({&skippable.macroFunctions});  // no parse sees them
   if (skippable.lexed && !skippable.mustParse) {
     addLexedFns({&skippable.plainFunctions, &skippable.otherFunctions});
     return nullptr;
@@ -501,8 +503,8 @@ std::unique_ptr<SyntaxTree> indexRustSource(std::string_view path, std::string_v
   std::vector<std::pair<uint32_t, uint32_t>> skip;
   for (TextRange range : skippable.ranges) skip.emplace_back(range.begin, range.end);
   auto tree = SyntaxTree::parseRustSkipping(text, skip);
-  // A parse that fell back to the whole text sees every fn itself; one that did not, neither the
-  // plain fns nor the bodies it skipped (which may just build or forward a future).
+  // A parse that fell back to the whole text sees every other fn itself; one that did not,
+  // neither the plain fns nor the bodies it skipped (which may just build or forward a future).
   if (tree->isPartial()) {
     addLexedFns({&skippable.plainFunctions});
     for (const LexedFunction& fn : skippable.otherFunctions)

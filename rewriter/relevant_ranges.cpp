@@ -125,10 +125,17 @@ class Scanner {
     // body and macro invocation skipped whole.
     std::vector<std::pair<size_t, size_t>> fns;
     size_t externBlockEnd = 0;  // the `}` of the `extern "C" { .. }` block being scanned
-    size_t macroEnd = 0;        // the closing bracket of the macro invocation being scanned
+    size_t macroEnd = 0;  // the closing bracket of the macro invocation or `macro_rules!` being scanned
     for (size_t i = 0; i < t_.size(); ++i) {
       if (size_t open = externBlockOpen(i); open != kNone) externBlockEnd = match_[open];
       bool inMacro = i < macroEnd;
+      if (size_t open = inMacro ? kNone : macroRulesOpen(i); open != kNone) {
+        // Parsed (rules read what a `macro_rules!` expands to), but the parse sees its fns as
+        // tokens: they are lexed for the index like those of a macro invocation.
+        macroEnd = match_[open];
+        i = open;
+        continue;
+      }
       if (size_t open = inMacro ? kNone : macroInvocationOpen(i); open != kNone) {
         // No rule reads inside a macro invocation, and the parse sees no item there.
         macroEnd = match_[open];
@@ -145,7 +152,7 @@ class Scanner {
       if (inMacro) {
         // The fns a macro invocation holds are lexed for the index, but not `async` ones: what the
         // macro makes of them is unknown, and only a lazy definition could make a fix safe.
-        if (!isAsyncFn(start, i)) out.plainFunctions.push_back(shape(start, i, body, close));
+        if (!isAsyncFn(start, i)) out.macroFunctions.push_back(shape(start, i, body, close));
         i = close;
         continue;
       }
@@ -224,6 +231,13 @@ class Scanner {
     if (t_[i].kind != Kind::Identifier || isWord(i, "macro_rules") || i + 2 >= t_.size() || !isPunct(i + 1, '!'))
       return kNone;
     return isPunct(i + 2, '(') || isPunct(i + 2, '{') || isPunct(i + 2, '[') ? i + 2 : kNone;
+  }
+
+  /// The opening bracket of the `macro_rules! name { .. }` that starts at token `i`, or kNone.
+  size_t macroRulesOpen(size_t i) const {
+    if (!isWord(i, "macro_rules") || i + 3 >= t_.size() || !isPunct(i + 1, '!') || t_[i + 2].kind != Kind::Identifier)
+      return kNone;
+    return isPunct(i + 3, '(') || isPunct(i + 3, '{') || isPunct(i + 3, '[') ? i + 3 : kNone;
   }
 
   /// Token `i` is the `fn` of a fn item (`fn name`), not of a pointer type (`fn(u8) -> u8`).

@@ -37,10 +37,12 @@ struct SkippableText {
   /// run of comments outside the fns that are kept (a kept fn's own comments, and those just
   /// before it, stay: fixes keep and move them).
   std::vector<TextRange> ranges;
-  /// The fns the parse does not index, for the callee index: the plain fns, which it skips, with
-  /// the fns nested in them, and those in macro invocations (not `async` ones: what the macro
-  /// makes of them is unknown).
+  /// The plain fns, which the parse skips, with the fns nested in them: for the callee index.
   std::vector<LexedFunction> plainFunctions;
+  /// The fns in macro invocations and `macro_rules!` outside fns, which no parse sees (they are
+  /// tokens there), for the callee index: not `async` ones, as what the macro makes of them is
+  /// unknown.
+  std::vector<LexedFunction> macroFunctions;
   /// The other fns, for the callee index: those with a body no rule reads (which the parse
   /// skips, keeping the signature), and those without a body (`fn read(&mut self) -> R;` in a
   /// trait), which the parse indexes in a file it parses.

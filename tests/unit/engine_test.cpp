@@ -406,7 +406,7 @@ TEST(RelevantRanges, AMacroInvocationIsSkippedAndOnlyItsFnsThatAreNotAsyncIndexe
       "async fn kept() -> u8 { g(1).await }\n";
   SkippableText skippable = skippableText(text);
   std::vector<std::string> lexed;
-  for (const auto& fn : skippable.plainFunctions) lexed.push_back(text.substr(fn.name.begin, fn.name.end - fn.name.begin));
+  for (const auto& fn : skippable.macroFunctions) lexed.push_back(text.substr(fn.name.begin, fn.name.end - fn.name.begin));
   EXPECT_EQ(lexed, (std::vector<std::string>{"spawn", "joined"}));
   std::vector<std::pair<uint32_t, uint32_t>> skip;
   for (auto r : skippable.ranges) skip.emplace_back(r.begin, r.end);
@@ -452,6 +452,33 @@ TEST(CalleeIndex, MethodsOfImplsInFnBodiesAreIndexed) {
     EXPECT_EQ(m.laziness, Laziness::Unknown) << m.reason;
     EXPECT_NE(m.reason.find("(lib.rs:1)"), std::string::npos) << m.reason;
   }
+}
+
+TEST(CalleeIndex, AFileIndexesTheSameWhetherParsedOrOnlyLexed) {
+  // What the index learns from a file must not depend on whether some fn in it made it parsed.
+  std::string text =
+      "pub fn plain(a: u8) -> Ready { Ready { a } }\n"
+      "fn outer() { impl S { fn m(&self) -> Fut { work(); Fut } } }\n"
+      "async fn awaits(a: u8) -> u8 { let b = g(a).await; b }\n"
+      "fn builds(a: u8) -> impl Future<Output = u8> { async move { let b = g(a).await; b } }\n"
+      "async fn sized(&self) -> Vec<u8, { N }> { let b = g().await; vec![b] }\n"
+      "cfg_rt! { pub fn spawn() -> Handle { Handle } pub async fn sleep() { let v = g().await; v } }\n"
+      "macro_rules! m { () => { fn templated() -> Fut { Fut } async fn lazy() {} } }\n"
+      "extern \"C\" { fn send(fd: i32) -> Sent; }\n"
+      "trait Io { fn flush(&mut self) -> Flush; async fn read(&mut self) -> u8; }\n";
+  auto listed = [](const CalleeIndex& index) {
+    std::vector<std::string> out;
+    for (const auto& [name, d] : index.entries())
+      if (name != "kept") out.push_back(name + ": " + d.reason + (d.withoutSelf ? " (free)" : " (self)") + d.ties);
+    return out;
+  };
+  CalleeIndex lexed, parsed;
+  EXPECT_EQ(indexRustSource("lib.rs", text, lexed), nullptr);
+  auto tree = indexRustSource("lib.rs", text + "async fn kept(a: u8) -> u8 { g(a).await }\n", parsed);
+  ASSERT_NE(tree, nullptr);
+  EXPECT_TRUE(tree->isPartial());
+  EXPECT_EQ(listed(lexed), listed(parsed));
+  EXPECT_EQ(listed(lexed).size(), 9u);  // not `outer` (no future), `send`, nor the macros' `sleep` and `lazy`
 }
 
 TEST(CalleeIndex, LexedFnsNotYetAskedForAreStillListed) {
@@ -550,6 +577,10 @@ TEST(RelevantRanges, ForeignFnsAreNotTakenForTraitDeclarations) {
   std::vector<std::string> declared;
   for (const auto& fn : skippableText(text).otherFunctions) declared.push_back(text.substr(fn.name.begin, fn.name.end - fn.name.begin));
   EXPECT_EQ(declared, std::vector<std::string>{"flush"});
+  CalleeIndex parsed;  // the parse agrees (tree-sitter-rust 0.24 does not know `unsafe extern`)
+  parsed.addParsedFile("lib.rs", *SyntaxTree::parseRust(text));
+  for (const char* foreign : {"send", "write"}) EXPECT_TRUE(parsed.candidates(foreign).empty()) << foreign;
+  EXPECT_FALSE(parsed.candidates("flush").empty());
 }
 
 TEST(RelevantRanges, SkippingParseKeepsOffsetsAndTheRestOfTheTree) {
