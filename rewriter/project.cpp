@@ -301,8 +301,7 @@ std::string textOf(std::string_view text, TextRange range) {
 /// once asked about, without its body unless that may just build or forward a future.
 void addLexed(std::string_view path, std::string_view text, const LexedFunction& fn, CalleeIndex& index) {
   if (!fn.isAsync && !mayBeAFuture(textOf(text, fn.returnType))) return;
-  bool declaration = fn.signature.end == fn.item.end;
-  std::string item = fn.bodyIsOneExpression ? textOf(text, fn.item) : textOf(text, fn.signature) + (declaration ? "" : "{}");
+  std::string item = fn.bodyIsOneExpression ? textOf(text, fn.item) : textOf(text, fn.signature) + (fn.isDeclaration() ? "" : "{}");
   index.addUnparsed(textOf(text, fn.name), path, std::move(item), fn.line);
 }
 
@@ -508,7 +507,7 @@ std::unique_ptr<SyntaxTree> indexRustSource(std::string_view path, std::string_v
   if (tree->isPartial()) {
     addLexedFns({&skippable.plainFunctions});
     for (const LexedFunction& fn : skippable.otherFunctions)
-      if (fn.signature.end != fn.item.end) addLexed(path, text, fn, index);
+      if (!fn.isDeclaration()) addLexed(path, text, fn, index);
   }
   index.addParsedFile(path, *tree);
   return tree;

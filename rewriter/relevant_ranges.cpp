@@ -230,14 +230,14 @@ class Scanner {
   size_t macroInvocationOpen(size_t i) const {
     if (t_[i].kind != Kind::Identifier || isWord(i, "macro_rules") || i + 2 >= t_.size() || !isPunct(i + 1, '!'))
       return kNone;
-    return isPunct(i + 2, '(') || isPunct(i + 2, '{') || isPunct(i + 2, '[') ? i + 2 : kNone;
+    return opensBracket(i + 2) ? i + 2 : kNone;
   }
 
   /// The opening bracket of the `macro_rules! name { .. }` that starts at token `i`, or kNone.
   size_t macroRulesOpen(size_t i) const {
     if (!isWord(i, "macro_rules") || i + 3 >= t_.size() || !isPunct(i + 1, '!') || t_[i + 2].kind != Kind::Identifier)
       return kNone;
-    return isPunct(i + 3, '(') || isPunct(i + 3, '{') || isPunct(i + 3, '[') ? i + 3 : kNone;
+    return opensBracket(i + 3) ? i + 3 : kNone;
   }
 
   /// Token `i` is the `fn` of a fn item (`fn name`), not of a pointer type (`fn(u8) -> u8`).
@@ -286,7 +286,7 @@ class Scanner {
     }
     for (size_t i = open + 1; i < close; ++i) {  // a `;` between two statements of the body itself
       if (isPunct(i, ';') && i + 1 < close) statements = true;
-      if (isPunct(i, '{') || isPunct(i, '(') || isPunct(i, '[')) i = match_[i];
+      if (opensBracket(i)) i = match_[i];
     }
     size_t last = close - 1;  // `g(..).await`, `(g(..).await)`, `return g(..).await;`, `g(..).await?`
     while (last > open && (isPunct(last, ';') || isPunct(last, ')') || isPunct(last, '?'))) --last;
@@ -305,6 +305,7 @@ class Scanner {
     return t_[i].kind == Kind::Identifier && text(i) == word;
   }
   bool isPunct(size_t i, char c) const { return t_[i].kind == Kind::Punct && s_[t_[i].begin] == c; }
+  bool opensBracket(size_t i) const { return isPunct(i, '(') || isPunct(i, '{') || isPunct(i, '['); }
   std::string_view text(size_t i) const { return s_.substr(t_[i].begin, t_[i].end - t_[i].begin); }
 
   bool matchBrackets() {
@@ -336,7 +337,7 @@ class Scanner {
       else if (isPunct(i, '<')) ++angles;
       else if (isPunct(i, '>')) --angles;
       else if (angles <= 0 && (isPunct(i, ';') || isPunct(i, '{'))) return i;
-      else if (isPunct(i, '(') || isPunct(i, '[') || isPunct(i, '{')) i = match_[i];
+      else if (opensBracket(i)) i = match_[i];
       else if (isPunct(i, '}') || isPunct(i, ')') || isPunct(i, ']')) return kNone;
     }
     return kNone;
@@ -355,7 +356,7 @@ class Scanner {
     out.bodyIsOneExpression = signatureEnd != close;
     for (size_t i = signatureEnd + 1; i < close && out.bodyIsOneExpression; ++i) {
       if (isPunct(i, ';')) out.bodyIsOneExpression = false;
-      if (isPunct(i, '{') || isPunct(i, '(') || isPunct(i, '[')) i = match_[i];
+      if (opensBracket(i)) i = match_[i];
     }
     return out;
   }

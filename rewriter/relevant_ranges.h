@@ -20,6 +20,9 @@ struct LexedFunction {
   bool bodyIsOneExpression = false;
   bool isAsync = false;
   uint32_t line = 0;  // 0-based, of the item's first byte
+
+  /// No body: `fn read(&mut self) -> R;` in a trait.
+  bool isDeclaration() const { return signature.end == item.end; }
 };
 
 struct SkippableText {
