@@ -29,9 +29,8 @@ struct SkippableText {
   /// False when the lexer gave up: nothing is skippable and the lists below are empty.
   bool lexed = false;
   /// Some fn holds code a rule may match, or a fn that is not plain nests fns (the index reads
-  /// those from the parse), or an `async` or `await` lies outside fns: the file is parsed, without
-  /// `ranges`.
-  /// Otherwise no rule can match in it, and the lists below index it.
+  /// those from the parse), or an `async` or `await` lies outside fns and macros: the file is
+  /// parsed, without `ranges`. Otherwise no rule can match in it, and the lists below index it.
   bool mustParse = false;
   /// Sorted, disjoint byte ranges no rule reads: each plain fn with the comments just before it
   /// (its docs, often the bulk of a library), the inside of each macro invocation outside fns
